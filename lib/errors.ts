@@ -1,0 +1,106 @@
+/**
+ * Typed errors. Each names what was wrong and where (file, tensor, row), so a user can fix the input
+ * without reading our source. `code` is stable for programmatic handling.
+ */
+export type ErrorCode =
+  | 'SAFETENSORS'
+  | 'CONFIG'
+  | 'TOKENIZER'
+  | 'WEIGHTS'
+  | 'HUB'
+  | 'DATA'
+  | 'TRAINING'
+  | 'BACKEND'
+  | 'USAGE';
+
+export class CrossEncoderError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A safetensors file is malformed. `file` and, where known, `tensor` say where. */
+export class SafetensorsError extends CrossEncoderError {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly tensor?: string,
+  ) {
+    super('SAFETENSORS', `${file}${tensor ? ` (tensor "${tensor}")` : ''}: ${message}`);
+  }
+}
+
+/** config.json is missing, unparsable, or describes a model we do not support. */
+export class ConfigError extends CrossEncoderError {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super('CONFIG', `${file}: ${message}`);
+  }
+}
+
+/** Tokenizer files are missing or malformed. */
+export class TokenizerError extends CrossEncoderError {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super('TOKENIZER', `${file}: ${message}`);
+  }
+}
+
+/** Checkpoint tensors do not fit the model: missing, wrong shape, non-finite. */
+export class WeightsError extends CrossEncoderError {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly tensors: readonly string[] = [],
+  ) {
+    super('WEIGHTS', `${file}: ${message}`);
+  }
+}
+
+/** A Hugging Face Hub request failed, or the cache cannot serve an offline request. */
+export class HubError extends CrossEncoderError {
+  constructor(
+    message: string,
+    readonly repoId: string,
+    readonly file?: string,
+    readonly status?: number,
+  ) {
+    super('HUB', message);
+  }
+}
+
+/** A dataset file or row is malformed. `row` is 1-based as a user counts data rows (header excluded). */
+export class DataError extends CrossEncoderError {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly row?: number,
+  ) {
+    super('DATA', `${file}${row !== undefined ? `, row ${row}` : ''}: ${message}`);
+  }
+}
+
+export class TrainingError extends CrossEncoderError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TRAINING', message, options);
+  }
+}
+
+export class BackendError extends CrossEncoderError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BACKEND', message, options);
+  }
+}
+
+export class UsageError extends CrossEncoderError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}

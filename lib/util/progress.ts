@@ -1,0 +1,85 @@
+/**
+ * A one-line progress bar for TTYs. On a non-TTY (CI, pipes) it prints nothing per tick, so logs stay clean;
+ * callers that want a trace on non-TTYs log their own milestones.
+ */
+export interface ProgressOptions {
+  total: number;
+  label: string;
+  /** Where to draw; default process.stderr. */
+  stream?: NodeJS.WriteStream;
+  /** Force on/off; default: on when the stream is a TTY. */
+  enabled?: boolean;
+  /** Unit shown after counts, e.g. 'B' formats as bytes. */
+  unit?: 'B' | 'pairs' | 'steps';
+}
+
+function fmtBytes(n: number): string {
+  const u = ['B', 'kB', 'MB', 'GB'];
+  let i = 0;
+  while (n >= 1000 && i < u.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)}${u[i]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(r).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export class ProgressBar {
+  private current = 0;
+  private readonly start = Date.now();
+  private lastDraw = 0;
+  private readonly stream: NodeJS.WriteStream;
+  readonly enabled: boolean;
+  private extra = '';
+
+  constructor(private readonly opts: ProgressOptions) {
+    this.stream = opts.stream ?? process.stderr;
+    this.enabled = opts.enabled ?? Boolean(this.stream.isTTY);
+  }
+
+  /** Advance by n and optionally replace the trailing status text (loss, lr, ...). */
+  tick(n = 1, extra?: string): void {
+    this.current += n;
+    if (extra !== undefined) this.extra = extra;
+    this.draw(false);
+  }
+
+  update(current: number, extra?: string): void {
+    this.current = current;
+    if (extra !== undefined) this.extra = extra;
+    this.draw(false);
+  }
+
+  done(): void {
+    this.draw(true);
+    if (this.enabled) this.stream.write('\n');
+  }
+
+  private draw(force: boolean): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const { total, label, unit } = this.opts;
+    const frac = total > 0 ? Math.min(1, this.current / total) : 0;
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const elapsed = (now - this.start) / 1000;
+    const rate = elapsed > 0 ? this.current / elapsed : 0;
+    const eta = rate > 0 ? (total - this.current) / rate : NaN;
+    const count = unit === 'B' ? `${fmtBytes(this.current)}/${fmtBytes(total)}` : `${this.current}/${total}`;
+    const rateText = unit === 'B' ? `${fmtBytes(rate)}/s` : `${rate.toFixed(1)} ${unit ?? 'it'}/s`;
+    const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0)}% ${count} ${rateText} ETA ${formatDuration(eta)}${this.extra ? ` ${this.extra}` : ''}`;
+    this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
+  }
+}
