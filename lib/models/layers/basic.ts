@@ -1,0 +1,52 @@
+import { tf } from '../../backend.js';
+import { Module } from './module.js';
+import { dense, layerNorm } from './ops.js';
+
+/** torch.nn.Linear. Stored [in, out] (HF stores [out, in]; the loader transposes). */
+export class Linear extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  constructor(name: string, inDim: number, outDim: number) {
+    super(name);
+    this.weight = this.param('weight', [inDim, outDim], 'transposed', 'normal');
+    this.bias = this.param('bias', [outDim], 'same', 'zeros');
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return dense(x, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return this.forward(Array.isArray(inputs) ? inputs[0] : inputs);
+  }
+}
+
+/** torch.nn.LayerNorm over the last axis. */
+export class LayerNorm extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  constructor(
+    name: string,
+    dim: number,
+    private readonly eps: number,
+  ) {
+    super(name);
+    this.weight = this.param('weight', [dim], 'same', 'ones');
+    this.bias = this.param('bias', [dim], 'same', 'zeros');
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return layerNorm(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return this.forward(Array.isArray(inputs) ? inputs[0] : inputs);
+  }
+}
+
+/** Per-forward context: training switches dropout on; `nextSeed` makes dropout masks reproducible per run. */
+export interface ForwardContext {
+  training: boolean;
+  nextSeed: () => number;
+}
+
+export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
+  if (!ctx.training || rate <= 0) return x;
+  return tf.dropout(x, rate, undefined, ctx.nextSeed());
+}

@@ -1,0 +1,90 @@
+/**
+ * *ForSequenceClassification: encoder + head, with parameters named exactly as the HF checkpoint
+ * (e.g. "bert.encoder.layer.0.attention.self.query.weight", "classifier.weight").
+ */
+import { tf } from '../backend.js';
+import type { BatchEncoding } from '../tokenizer/index.js';
+import type { EncoderConfig } from './config.js';
+import { Encoder } from './encoder.js';
+import { makeHead, type ClassificationHead } from './heads.js';
+import type { ForwardContext } from './layers/basic.js';
+import type { EncoderInputs } from './layers/embeddings.js';
+import { Module, type Param } from './layers/module.js';
+import { ARCH_NAMES } from './weight-names.js';
+
+let instances = 0;
+
+export class SequenceClassifier extends Module {
+  readonly encoder: Encoder;
+  readonly head: ClassificationHead;
+  /** Dropout seeds advance per call, so masks differ between steps yet replay identically from the same state. */
+  dropoutSeed = 0;
+
+  constructor(readonly config: EncoderConfig) {
+    const id = instances++;
+    super(`xenc${id}`);
+    const prefix = ARCH_NAMES[config.architecture].encoderPrefix.slice(0, -1);
+    this.encoder = this.child(prefix, new Encoder(`xenc${id}_${prefix}`, config));
+    this.head = this.child('', makeHead(`xenc${id}_head`, config));
+  }
+
+  /** Context for one forward pass. */
+  context(training: boolean): ForwardContext {
+    return { training, nextSeed: () => this.dropoutSeed++ };
+  }
+
+  /** Logits [B, numLabels]. Call inside tf.tidy (or a gradient function). */
+  logits(inputs: EncoderInputs, ctx: ForwardContext): tf.Tensor2D {
+    return this.head.forward(this.encoder.forward(inputs, ctx), ctx);
+  }
+
+  /** Last hidden state [B, T, H] of the encoder. */
+  hidden(inputs: EncoderInputs, ctx: ForwardContext): tf.Tensor3D {
+    return this.encoder.forward(inputs, ctx);
+  }
+
+  params(): Array<[string, Param]> {
+    return this.namedParams();
+  }
+
+  trainableVariables(filter?: (name: string) => boolean): Array<[string, tf.Variable]> {
+    return this.params()
+      .filter(([n]) => !filter || filter(n))
+      .map(([n, p]) => [n, p.variable.read() as tf.Variable]);
+  }
+}
+
+/**
+ * Tensors for one tokenised batch. Position ids follow each architecture: RoBERTa counts non-pad tokens from
+ * padding_idx + 1 (create_position_ids_from_input_ids); BERT and DistilBERT use 0..T-1.
+ */
+export function encoderInputs(batch: BatchEncoding, cfg: EncoderConfig): EncoderInputs {
+  const { batchSize: B, seqLen: T, inputIds } = batch;
+  const positions = new Int32Array(B * T);
+  if (cfg.architecture === 'roberta') {
+    const pad = cfg.padTokenId;
+    for (let b = 0; b < B; b++) {
+      let count = 0;
+      for (let t = 0; t < T; t++) {
+        const i = b * T + t;
+        positions[i] = inputIds[i] !== pad ? ++count + pad : pad;
+      }
+    }
+  } else {
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) positions[b * T + t] = t;
+  }
+  const maxPos = positions.reduce((m, p) => Math.max(m, p), 0);
+  if (maxPos >= cfg.maxPositionEmbeddings) {
+    throw new RangeError(`sequence length ${T} needs position ${maxPos}, beyond max_position_embeddings ${cfg.maxPositionEmbeddings}; lower maxLength`);
+  }
+  return {
+    inputIds: tf.tensor2d(inputIds, [B, T], 'int32'),
+    attentionMask: tf.tensor2d(Float32Array.from(batch.attentionMask), [B, T], 'float32'),
+    tokenTypeIds: cfg.typeVocabSize > 0 ? tf.tensor2d(batch.tokenTypeIds, [B, T], 'int32') : undefined,
+    positionIds: tf.tensor2d(positions, [B, T], 'int32'),
+  };
+}
+
+export function disposeInputs(inputs: EncoderInputs): void {
+  tf.dispose([inputs.inputIds, inputs.attentionMask, inputs.positionIds, ...(inputs.tokenTypeIds ? [inputs.tokenTypeIds] : [])]);
+}

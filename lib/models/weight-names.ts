@@ -1,0 +1,112 @@
+/**
+ * The one place where Hugging Face parameter names live. Checkpoint names are the contract with PyTorch:
+ * modules are registered under these names, so `namedParams()` yields exactly what `modeling_bert.py`,
+ * `modeling_roberta.py` and `modeling_distilbert.py` call them, and saving writes them back unchanged.
+ */
+import type { Architecture } from './config.js';
+
+export interface EmbeddingNames {
+  word: string;
+  position: string;
+  tokenType?: string;
+  norm: string;
+}
+
+export interface BlockNames {
+  query: string;
+  key: string;
+  value: string;
+  attnOut: string;
+  attnNorm: string;
+  ffnIn: string;
+  ffnOut: string;
+  ffnNorm: string;
+}
+
+export interface ArchNames {
+  /** Prefix of encoder tensors inside *ForSequenceClassification checkpoints. */
+  encoderPrefix: string;
+  embeddings: EmbeddingNames;
+  /** Name of the i-th transformer block, relative to the encoder. */
+  layer: (i: number) => string;
+  block: BlockNames;
+}
+
+const BERT_BLOCK: BlockNames = {
+  query: 'attention.self.query',
+  key: 'attention.self.key',
+  value: 'attention.self.value',
+  attnOut: 'attention.output.dense',
+  attnNorm: 'attention.output.LayerNorm',
+  ffnIn: 'intermediate.dense',
+  ffnOut: 'output.dense',
+  ffnNorm: 'output.LayerNorm',
+};
+
+export const ARCH_NAMES: Record<Architecture, ArchNames> = {
+  bert: {
+    encoderPrefix: 'bert.',
+    embeddings: { word: 'word_embeddings', position: 'position_embeddings', tokenType: 'token_type_embeddings', norm: 'LayerNorm' },
+    layer: (i) => `encoder.layer.${i}`,
+    block: BERT_BLOCK,
+  },
+  roberta: {
+    encoderPrefix: 'roberta.',
+    embeddings: { word: 'word_embeddings', position: 'position_embeddings', tokenType: 'token_type_embeddings', norm: 'LayerNorm' },
+    layer: (i) => `encoder.layer.${i}`,
+    block: BERT_BLOCK,
+  },
+  distilbert: {
+    encoderPrefix: 'distilbert.',
+    embeddings: { word: 'word_embeddings', position: 'position_embeddings', norm: 'LayerNorm' },
+    layer: (i) => `transformer.layer.${i}`,
+    block: {
+      query: 'attention.q_lin',
+      key: 'attention.k_lin',
+      value: 'attention.v_lin',
+      attnOut: 'attention.out_lin',
+      attnNorm: 'sa_layer_norm',
+      ffnIn: 'ffn.lin1',
+      ffnOut: 'ffn.lin2',
+      ffnNorm: 'output_layer_norm',
+    },
+  },
+};
+
+/** Head modules per architecture, relative to the checkpoint root (the pooler sits under the encoder prefix). */
+export const HEAD_NAMES = {
+  bert: { pooler: 'pooler.dense', classifier: 'classifier' },
+  roberta: { dense: 'classifier.dense', outProj: 'classifier.out_proj' },
+  distilbert: { preClassifier: 'pre_classifier', classifier: 'classifier' },
+} as const;
+
+/**
+ * Parameters a base (encoder-only) checkpoint may lack; HF initialises them fresh for sequence classification.
+ * BERT's pooler belongs here: a few encoder checkpoints ship without it and transformers initialises it.
+ */
+export function isHeadParam(name: string, arch: Architecture): boolean {
+  const bare = name.startsWith(ARCH_NAMES[arch].encoderPrefix) ? name.slice(ARCH_NAMES[arch].encoderPrefix.length) : name;
+  return /^(classifier|pre_classifier)\./.test(bare) || /^pooler\./.test(bare);
+}
+
+/** Checkpoint keys that are never weights of ours: buffers and other heads. Listed at debug level when seen. */
+export function isKnownUnusedKey(name: string): boolean {
+  return /(^|\.)position_ids$/.test(name) || /^(lm_head|cls|vocab_transform|vocab_layer_norm|vocab_projector|qa_outputs|pre_classifier_mlm)\b/.test(name) || /(^|\.)pooler\./.test(name);
+}
+
+/**
+ * Alternative names a checkpoint may use for one of ours: the bare (sentence-transformers style) encoder name,
+ * and the TF-era LayerNorm gamma/beta spelling.
+ */
+export function candidateNames(name: string, arch: Architecture): string[] {
+  const prefix = ARCH_NAMES[arch].encoderPrefix;
+  const forms = [name];
+  if (name.startsWith(prefix)) forms.push(name.slice(prefix.length));
+  const out: string[] = [];
+  for (const f of forms) {
+    out.push(f);
+    if (/(LayerNorm|layer_norm)\.weight$/.test(f)) out.push(f.replace(/\.weight$/, '.gamma'));
+    if (/(LayerNorm|layer_norm)\.bias$/.test(f)) out.push(f.replace(/\.bias$/, '.beta'));
+  }
+  return out;
+}
