@@ -1,0 +1,69 @@
+/**
+ * Loss and gradients for one optimizer step, optionally split into micro-batches. The big-batch gradient of a
+ * mean loss equals Σ_i (b_i / B) · ∇ mean-loss(micro-batch i), so we scale each micro-batch's loss by b_i / B and
+ * sum the gradients: the same result up to float rounding, with peak memory of one micro-batch.
+ */
+import { tf } from '../backend.js';
+
+export interface MicroBatch {
+  /** Number of examples in this micro-batch. */
+  size: number;
+  /** Builds the mean loss over this micro-batch (called inside the gradient tape). */
+  loss: () => tf.Scalar;
+}
+
+export interface StepGradients {
+  /** Mean loss over the whole batch. */
+  loss: number;
+  /** name → gradient (caller disposes). */
+  grads: Map<string, tf.Tensor>;
+}
+
+export function computeGradients(params: ReadonlyArray<readonly [string, tf.Variable]>, micro: MicroBatch[]): StepGradients {
+  const total = micro.reduce((a, m) => a + m.size, 0);
+  const byVarName = new Map(params.map(([n, v]) => [v.name, n] as const));
+  const vars = params.map(([, v]) => v);
+  const grads = new Map<string, tf.Tensor>();
+  let loss = 0;
+  for (const mb of micro) {
+    const weight = mb.size / total;
+    const { value, grads: g } = tf.variableGrads(() => (micro.length === 1 ? mb.loss() : tf.mul(mb.loss(), weight)), vars);
+    loss += value.dataSync()[0]; // already weighted, so the sum is the big-batch mean
+    value.dispose();
+    for (const [varName, grad] of Object.entries(g)) {
+      const name = byVarName.get(varName);
+      if (!name) {
+        grad.dispose();
+        continue;
+      }
+      const prev = grads.get(name);
+      if (prev) {
+        grads.set(name, tf.add(prev, grad));
+        prev.dispose();
+        grad.dispose();
+      } else {
+        grads.set(name, grad);
+      }
+    }
+  }
+  return { loss, grads };
+}
+
+/** Global L2 norm of all gradients, as torch.nn.utils.clip_grad_norm_ computes it (before clipping). */
+export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): number {
+  return tf.tidy(() => {
+    const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)));
+    return Math.sqrt(tf.addN(squares).dataSync()[0]);
+  });
+}
+
+/** clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1. Replaces the map's tensors. */
+export function clipGradients(grads: Map<string, tf.Tensor>, norm: number, maxNorm: number): void {
+  if (!(maxNorm > 0)) return;
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef >= 1) return;
+  for (const [name, g] of grads) {
+    grads.set(name, tf.mul(g, coef));
+    g.dispose();
+  }
+}
