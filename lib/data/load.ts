@@ -1,0 +1,60 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { DataError } from '../errors.js';
+import type { HubOptions } from '../io/hub.js';
+import { readPairsFile, readPairsFiles, SUPPORTED_EXTENSIONS } from './read.js';
+import type { PairDataset, ReadPairsOptions } from './types.js';
+
+export type LoadPairsOptions = ReadPairsOptions & { hub?: HubOptions };
+
+/** `org/name` or `org/name:split`, as on huggingface.co/datasets. */
+const HUB_ID = /^([\w.-]+\/[\w.-]+)(?::(\w+))?$/;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Does a repo path belong to `split`? The split must be a whole token of the path
+ * (data/train-00000-of-00001.parquet, default/train/0000.parquet), so "train" does not pick up "pretrain".
+ */
+export function isSplitFile(file: string, split: string): boolean {
+  return file.toLowerCase().endsWith('.parquet') && new RegExp(`(^|[/_.-])${escapeRegExp(split)}([/_.-]|$)`).test(file);
+}
+
+async function loadFromHub(repoId: string, split: string, opts: LoadPairsOptions): Promise<PairDataset> {
+  const { hub, ...readOpts } = opts;
+  const hubOpts: HubOptions = { ...hub, repoType: 'dataset' };
+  // Loaded on demand: reading local files must not need (or load) the network code.
+  const { hubListFiles, hubDownloadFile } = await import('../io/hub.js');
+  const all = await hubListFiles(repoId, hubOpts);
+  const files = all.filter((f) => isSplitFile(f, split)).sort();
+  const source = `${repoId}:${split}`;
+  if (files.length === 0) {
+    const parquet = all.filter((f) => f.toLowerCase().endsWith('.parquet'));
+    throw new DataError(source, `no parquet files for split "${split}" in dataset ${repoId}; parquet files: ${parquet.length ? parquet.join(', ') : '(none)'}`);
+  }
+  const local: string[] = [];
+  for (const f of files) local.push(await hubDownloadFile(repoId, f, hubOpts));
+  return readPairsFiles(local, readOpts, source);
+}
+
+/**
+ * A dataset spec: a local file path, or a hub dataset id with optional split `org/name[:split]` (default
+ * split train). An existing path always wins, so a local folder named like a repo is never fetched.
+ */
+export async function loadPairs(spec: string, opts: LoadPairsOptions = {}): Promise<PairDataset> {
+  const stat = await fsp.stat(spec).catch(() => null);
+  if (stat?.isDirectory()) {
+    throw new DataError(spec, 'is a directory; pass a data file, or use loadStsbFromDir for a folder of splits');
+  }
+  if (stat) {
+    const { hub: _hub, ...readOpts } = opts;
+    return readPairsFile(spec, readOpts);
+  }
+  const m = HUB_ID.exec(spec);
+  // "data/train.tsv" also matches the id pattern; a missing file with a data extension is a typo, not a repo.
+  const looksLikeFile = SUPPORTED_EXTENSIONS.includes(path.extname(spec).toLowerCase());
+  if (m && !looksLikeFile) return loadFromHub(m[1]!, m[2] ?? 'train', opts);
+  throw new DataError(spec, `file not found (and not a hub dataset id of the form org/name[:split])`);
+}
