@@ -26,7 +26,14 @@ function hfShape(p: Param): number[] {
   return p.layout === 'transposed' ? [...s].reverse() : s;
 }
 
-export function loadWeights(model: SequenceClassifier, ckpt: Checkpoint, opts: { seed?: number } = {}): LoadReport {
+export interface LoadOptions {
+  /** Seed for freshly initialised head weights. */
+  seed?: number;
+  /** Ignore the checkpoint's head (e.g. a different label count) and initialise it fresh. */
+  freshHead?: boolean;
+}
+
+export function loadWeights(model: SequenceClassifier, ckpt: Checkpoint, opts: LoadOptions = {}): LoadReport {
   const arch = model.config.architecture;
   const used = new Set<string>();
   const loaded: string[] = [];
@@ -35,9 +42,10 @@ export function loadWeights(model: SequenceClassifier, ckpt: Checkpoint, opts: {
   const problems: string[] = [];
 
   for (const [name, p] of model.params()) {
-    const found = candidateNames(name, arch).find((c) => ckpt.has(c));
+    const head = isHeadParam(name, arch);
+    const found = opts.freshHead && head && !/pooler/.test(name) ? undefined : candidateNames(name, arch).find((c) => ckpt.has(c));
     if (!found) {
-      (isHeadParam(name, arch) ? fresh.push([name, p]) : missing.push(name));
+      (head ? fresh.push([name, p]) : missing.push(name));
       continue;
     }
     used.add(found);
@@ -86,11 +94,14 @@ export function loadWeights(model: SequenceClassifier, ckpt: Checkpoint, opts: {
  * `padRow` zeroes an embedding row as nn.Embedding(padding_idx=...) does.
  */
 export function initParams(params: Array<[string, Param]>, range: number, seed?: number, padRow?: { name: string; row: number }): void {
-  let s = seed ?? Math.floor(Math.random() * 2 ** 31);
+  const base = seed ?? Math.floor(Math.random() * 2 ** 31);
+  // tfjs treats a seed of 0 as "no seed", so derive a non-zero seed per parameter.
+  let i = 0;
   for (const [name, p] of params) {
+    const s = ((base * 1000003 + i++) >>> 0) || 1;
     tf.tidy(() => {
       const shape = p.variable.shape as number[];
-      let v: tf.Tensor = p.init === 'normal' ? tf.randomNormal(shape, 0, range, 'float32', s++) : p.init === 'ones' ? tf.ones(shape) : tf.zeros(shape);
+      let v: tf.Tensor = p.init === 'normal' ? tf.randomNormal(shape, 0, range, 'float32', s) : p.init === 'ones' ? tf.ones(shape) : tf.zeros(shape);
       if (padRow && padRow.name === name) {
         const mask = tf.reshape(tf.oneHot([padRow.row], shape[0]), [shape[0], 1]);
         v = tf.mul(v, tf.sub(1, mask));

@@ -30,7 +30,7 @@ export class SequenceClassifier extends Module {
 
   /** Context for one forward pass. */
   context(training: boolean): ForwardContext {
-    return { training, nextSeed: () => this.dropoutSeed++ };
+    return { training, nextSeed: () => ++this.dropoutSeed }; // pre-increment: tfjs ignores a seed of 0
   }
 
   /** Logits [B, numLabels]. Call inside tf.tidy (or a gradient function). */

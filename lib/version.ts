@@ -1,0 +1,2 @@
+/** Library version, written into saved configs (kept in step with package.json by a test). */
+export const VERSION = '0.1.0';

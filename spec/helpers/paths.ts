@@ -1,0 +1,21 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root, found from this file so specs work from any cwd. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** CI clones the repo beside shared/, as in development. */
+export const SHARED = path.resolve(REPO_ROOT, '..', 'shared');
+export const STSB_DIR = path.join(SHARED, 'data', 'stsb');
+export const FIXTURE_MODELS = path.join(REPO_ROOT, 'spec', 'fixtures', 'models');
+
+export function fixtureModel(name: string): string {
+  return path.join(FIXTURE_MODELS, name);
+}
+
+export const CROSS_ENCODER_FIXTURES = [
+  'tiny-bert-cross-encoder',
+  'tiny-bert-cross-encoder-f16',
+  'tiny-bert-cross-encoder-bf16',
+  'tiny-roberta-cross-encoder',
+  'tiny-distilbert-cross-encoder',
+] as const;
