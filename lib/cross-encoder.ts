@@ -1,0 +1,213 @@
+/**
+ * The user-facing model, mirroring sentence-transformers' CrossEncoder: fromPretrained, predict, rank, save, dispose.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { activateRow, activationFromTorch, activationToTorch, type Activation } from './activation.js';
+import { initBackend, tf } from './backend.js';
+import { UsageError } from './errors.js';
+import { Checkpoint } from './io/checkpoint.js';
+import { resolveModelDir, type HubOptions } from './io/hub.js';
+import { writeSafetensors, type TensorToWrite } from './io/safetensors.js';
+import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
+import { loadWeights, type LoadReport } from './models/load-weights.js';
+import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
+import { PairTokenizer, type EncodedPair } from './tokenizer/index.js';
+import { writeFileAtomic } from './util/fs.js';
+import { ProgressBar } from './util/progress.js';
+import { VERSION } from './version.js';
+
+export type Pair = readonly [string, string];
+
+export interface FromPretrainedOptions extends HubOptions {
+  /** Truncate pairs to this many tokens. Default: min(model_max_length, max positions, 512). */
+  maxLength?: number;
+  /** Number of outputs; a value other than the checkpoint's gives a fresh head. */
+  numLabels?: number;
+  /** Default activation for predict(). */
+  activation?: Activation;
+  /** Seed for a freshly initialised head. */
+  seed?: number;
+  /** Override every dropout probability (hidden, attention, classifier); 0 makes training deterministic. */
+  dropout?: number;
+}
+
+export interface PredictOptions {
+  batchSize?: number;
+  activation?: Activation;
+  showProgress?: boolean;
+}
+
+export interface RankOptions extends PredictOptions {
+  topK?: number;
+  returnDocuments?: boolean;
+}
+
+export interface RankResult {
+  corpus_id: number;
+  score: number;
+  text?: string;
+}
+
+export class CrossEncoder {
+  private constructor(
+    readonly model: SequenceClassifier,
+    readonly tokenizer: PairTokenizer,
+    readonly maxLength: number,
+    /** Activation predict() applies when none is given. */
+    public activation: Activation,
+    readonly loadReport: LoadReport,
+  ) {}
+
+  get config(): EncoderConfig {
+    return this.model.config;
+  }
+
+  get numLabels(): number {
+    return this.model.config.numLabels;
+  }
+
+  static async fromPretrained(idOrPath: string, opts: FromPretrainedOptions = {}): Promise<CrossEncoder> {
+    await initBackend();
+    const dir = await resolveModelDir(idOrPath, opts);
+    let config = await readConfig(dir);
+    const freshHead = opts.numLabels !== undefined && opts.numLabels !== config.numLabels;
+    if (opts.numLabels !== undefined) {
+      if (!Number.isInteger(opts.numLabels) || opts.numLabels < 1) throw new UsageError(`numLabels must be a positive integer, got ${opts.numLabels}`);
+      config = withNumLabels(config, opts.numLabels);
+    }
+    if (opts.dropout !== undefined) {
+      if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new UsageError(`dropout must be in [0, 1), got ${opts.dropout}`);
+      config = { ...config, hiddenDropout: opts.dropout, attentionDropout: opts.dropout, classifierDropout: opts.dropout };
+    }
+    const tokenizer = await PairTokenizer.fromDir(dir, {
+      maxLength: opts.maxLength,
+      maxPositionEmbeddings: config.maxPositionEmbeddings,
+      positionOffset: config.positionOffset,
+    });
+    if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 4)) throw new UsageError(`maxLength must be an integer ≥ 4, got ${opts.maxLength}`);
+    const limit = config.maxPositionEmbeddings - config.positionOffset;
+    if (opts.maxLength !== undefined && opts.maxLength > limit) {
+      throw new UsageError(`maxLength ${opts.maxLength} exceeds what the model's position embeddings allow (${limit})`);
+    }
+    const checkpoint = await Checkpoint.fromDir(dir);
+    const model = new SequenceClassifier(config);
+    let report: LoadReport;
+    try {
+      report = loadWeights(model, checkpoint, { seed: opts.seed, freshHead });
+    } catch (e) {
+      model.disposeAll();
+      throw e;
+    }
+    const activation = opts.activation ?? defaultActivation(config);
+    return new CrossEncoder(model, tokenizer, tokenizer.modelMaxLength, activation, report);
+  }
+
+  /** Tokenise pairs with this model's truncation. */
+  encode(pairs: readonly Pair[]): EncodedPair[] {
+    return pairs.map(([a, b], i) => {
+      if (typeof a !== 'string' || typeof b !== 'string') throw new UsageError(`pair ${i} is not two strings`);
+      return this.tokenizer.encodePair(a, b, this.maxLength);
+    });
+  }
+
+  /** Raw logits [pairs × numLabels], in input order. Batches are formed by sorted length to minimise padding. */
+  async logits(pairs: readonly Pair[], opts: Omit<PredictOptions, 'activation'> = {}): Promise<Float32Array[]> {
+    const batchSize = opts.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
+    const encoded = this.encode(pairs);
+    const order = encoded.map((_, i) => i).sort((a, b) => encoded[b].inputIds.length - encoded[a].inputIds.length);
+    const out: Float32Array[] = new Array(pairs.length);
+    const bar = new ProgressBar({ total: pairs.length, label: 'predict', unit: 'pairs', enabled: opts.showProgress === false ? false : undefined });
+    const L = this.numLabels;
+    for (let s = 0; s < order.length; s += batchSize) {
+      const idx = order.slice(s, s + batchSize);
+      const batch = this.tokenizer.pad(idx.map((i) => encoded[i]));
+      const inputs = encoderInputs(batch, this.config);
+      try {
+        const logits = tf.tidy(() => this.model.logits(inputs, this.model.context(false)));
+        const data = (await logits.data()) as Float32Array;
+        logits.dispose();
+        idx.forEach((orig, r) => (out[orig] = data.slice(r * L, (r + 1) * L)));
+      } finally {
+        disposeInputs(inputs);
+      }
+      if (opts.showProgress !== false) bar.tick(idx.length);
+      await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
+    }
+    if (opts.showProgress !== false) bar.done();
+    return out;
+  }
+
+  /** Scores for single-output models (one number per pair), in input order. */
+  async predict(pairs: readonly Pair[], opts: PredictOptions = {}): Promise<number[]> {
+    if (this.numLabels !== 1) throw new UsageError(`this model has ${this.numLabels} labels; use predictMulti() for one row of ${this.numLabels} scores per pair`);
+    const act = opts.activation ?? this.activation;
+    return (await this.logits(pairs, opts)).map((row) => activateRow(row, act === 'softmax' ? 'identity' : act)[0]);
+  }
+
+  /** One row of scores per pair (n-label models; softmax, sigmoid or identity). */
+  async predictMulti(pairs: readonly Pair[], opts: PredictOptions = {}): Promise<number[][]> {
+    const act = opts.activation ?? this.activation;
+    return (await this.logits(pairs, opts)).map((row) => activateRow(row, act));
+  }
+
+  /** Score every document against the query; best first, as sentence-transformers' CrossEncoder.rank. */
+  async rank(query: string, documents: readonly string[], opts: RankOptions = {}): Promise<RankResult[]> {
+    const scores = await this.predict(
+      documents.map((d) => [query, d] as const),
+      opts,
+    );
+    const ranked = scores.map((score, corpus_id) => ({ corpus_id, score })).sort((a, b) => b.score - a.score || a.corpus_id - b.corpus_id);
+    const top = opts.topK !== undefined ? ranked.slice(0, opts.topK) : ranked;
+    return top.map((r) => (opts.returnDocuments ? { ...r, text: documents[r.corpus_id] } : r));
+  }
+
+  /**
+   * Save in Hugging Face format: config.json (architectures, id2label, sentence_transformers block), model.safetensors
+   * (HF names, Linear weights [out, in]) and the tokenizer files, so Python's CrossEncoder and
+   * AutoModelForSequenceClassification load it. Every file is written atomically.
+   */
+  async save(dir: string): Promise<void> {
+    await fsp.mkdir(dir, { recursive: true });
+    const tensors: TensorToWrite[] = this.model.params().map(([name, p]) => {
+      const t = p.layout === 'transposed' ? tf.tidy(() => tf.transpose(p.variable.read())) : p.variable.read();
+      const data = t.dataSync() as Float32Array;
+      if (t !== p.variable.read()) t.dispose();
+      const shape = p.layout === 'transposed' ? [...p.variable.shape].reverse() : [...p.variable.shape];
+      return { name, shape: shape as number[], data: Float32Array.from(data) };
+    });
+    // transformers refuses safetensors files without format metadata.
+    await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(this.savedConfig(), null, 2) + '\n');
+    await this.tokenizer.save(dir);
+  }
+
+  private savedConfig(): Record<string, unknown> {
+    const c = this.config;
+    const raw = { ...c.raw };
+    for (const k of ['_name_or_path', 'num_labels']) delete raw[k];
+    const id2label = c.id2label;
+    const label2id = Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)]));
+    return {
+      ...raw,
+      architectures: [classificationClassName(c)],
+      id2label,
+      label2id,
+      torch_dtype: 'float32',
+      sentence_transformers: { activation_fn: activationToTorch(this.activation), version: `tfjs-cross-encoder ${VERSION}` },
+    };
+  }
+
+  dispose(): void {
+    this.model.disposeAll();
+  }
+}
+
+/** As sentence-transformers: the config's activation_fn if set, else sigmoid for one label, identity otherwise. */
+export function defaultActivation(config: EncoderConfig): Activation {
+  const st = config.raw.sentence_transformers as { activation_fn?: unknown } | undefined;
+  const fromConfig = activationFromTorch(st?.activation_fn);
+  if (fromConfig) return fromConfig;
+  return config.numLabels === 1 ? 'sigmoid' : 'identity';
+}
