@@ -36,7 +36,7 @@ function expandHome(p: string): string {
 }
 
 /**
- * Cache root, in huggingface_hub's order: explicit option, HF_HUB_CACHE, $HF_HOME/hub,
+ * Cache root, in huggingface_hub's order: explicit option, HF_HUB_CACHE (or legacy HUGGINGFACE_HUB_CACHE), $HF_HOME/hub,
  * $XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub.
  */
 export function hubCacheDir(opts?: { cacheDir?: string }): string {
@@ -44,6 +44,7 @@ export function hubCacheDir(opts?: { cacheDir?: string }): string {
   const chosen =
     opts?.cacheDir ||
     env.HF_HUB_CACHE ||
+    env.HUGGINGFACE_HUB_CACHE || // the pre-0.20 name, still honoured by huggingface_hub
     (env.HF_HOME ? path.join(expandHome(env.HF_HOME), 'hub') : undefined) ||
     (env.XDG_CACHE_HOME ? path.join(expandHome(env.XDG_CACHE_HOME), 'huggingface', 'hub') : undefined) ||
     path.join(os.homedir(), '.cache', 'huggingface', 'hub');

@@ -422,8 +422,8 @@ async function downloadBlob(ctx: Ctx & { file: string }, meta: FileMeta, blobPat
     if (e instanceof HubError) throw e;
     const reason = stalled ? `no data for ${stallMs / 1000}s (HF_HUB_DOWNLOAD_TIMEOUT)` : describeCause(e);
     throw hubError(
-      `Download of "${file}" from ${repoLabel(o, repoId)} was interrupted after ${fmtBytes(received)}` +
-        `${expected !== undefined ? ` of ${fmtBytes(expected)}` : ''} (${reason}). ` +
+      `Download of "${file}"${expected !== undefined ? ` (${fmtBytes(expected)})` : ''} from ${repoLabel(o, repoId)} ` +
+        `was interrupted${received > 0 ? ` after ${fmtBytes(received)}` : ''} (${reason}). ` +
         `Nothing was written to the cache; run again to retry.`,
       repoId,
       file,
