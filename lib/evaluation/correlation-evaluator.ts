@@ -5,6 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import type { PairExample } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
@@ -12,12 +13,6 @@ import { pearson, spearman } from './correlation.js';
 
 export type SentencePair = [string, string];
 
-/** One labelled pair; structurally the same as the data loaders' rows. */
-export interface PairExample {
-  sentence1: string;
-  sentence2: string;
-  label: number;
-}
 
 /** Scores pairs in the order given; one number per pair. */
 export type PairScorer = (pairs: SentencePair[]) => Promise<number[]>;

@@ -7,7 +7,6 @@ export {
   type CorrelationEvaluatorOptions,
   type CorrelationResult,
   type EvaluateOptions,
-  type PairExample,
   type PairScorer,
   type SentencePair,
 } from './correlation-evaluator.js';
