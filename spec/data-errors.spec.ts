@@ -71,6 +71,7 @@ const CASES: Case[] = [
   { what: 'truncated parquet', name: 'truncated.parquet', content: GOOD_PARQUET.slice(0, GOOD_PARQUET.length >> 1), message: /not a readable parquet file.*PAR1/ },
   { what: 'not parquet at all', name: 'text.parquet', content: `${H}a\tb\t1\n`, message: /not a readable parquet file/ },
   { what: 'corrupt parquet pages', name: 'corrupt.parquet', content: GOOD_PARQUET.slice().fill(0xff, 4, 200), message: /cannot decode parquet data/ },
+  { what: 'parquet with no rows', name: 'zero.parquet', content: pq([], [], []), message: /: no data rows$/ },
   { what: 'null text (parquet)', name: 'null.parquet', content: pq(['a', null], ['b', 'c'], [0, 1]), row: 2, message: /column "sentence1" must be a string, got null/ },
   { what: 'NaN score (parquet)', name: 'nan.parquet', content: pq(['a', 'b', 'c'], ['b', 'c', 'd'], [0, 1, NaN]), row: 3, message: /column "score" is NaN/ },
   { what: 'missing column (parquet)', name: 'nocol.parquet', content: pq(['a'], ['b'], [0]), opts: { columns: { sentence2: 'hypothesis' } }, message: /missing sentence2 column "hypothesis".*columns found: "sentence1", "sentence2", "score"/ },
