@@ -6,6 +6,8 @@
  * else wasm (SIMD; ~30x faster than pure-JS cpu on this workload), else cpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradient functions; training needs them (the union bundle imports this too).
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';

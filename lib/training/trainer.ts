@@ -1,0 +1,404 @@
+/**
+ * The fine-tuning loop: sentence-transformers' CrossEncoder.fit / CrossEncoderTrainer recipe in TF.js.
+ * One optimizer step = tokenise a batch (dynamic padding), loss, gradients (optionally in micro-batches),
+ * global-norm clipping, AdamW with the scheduled learning rate. Evaluation, logging, best-model tracking and
+ * resumable checkpoints wrap around it. Every tensor a step creates is disposed, so numTensors stays flat.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { tf } from '../backend.js';
+import type { CrossEncoder } from '../cross-encoder.js';
+import { TrainingError, UsageError } from '../errors.js';
+import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
+import { disposeInputs, encoderInputs } from '../models/sequence-classifier.js';
+import type { EncodedPair } from '../tokenizer/index.js';
+import { log } from '../util/log.js';
+import { formatDuration, ProgressBar } from '../util/progress.js';
+import { CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint-state.js';
+import { clipGradients, computeGradients, globalNorm, type MicroBatch } from './gradients.js';
+import { bceWithLogits, crossEntropy, mseOnActivated } from './losses.js';
+import { AdamW } from './optimizer.js';
+import { epochPermutation } from './rng.js';
+import { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './schedule.js';
+import { readLog, TrainingLog, type LogRow } from './training-log.js';
+
+export type LossKind = 'bce' | 'mse' | 'ce';
+
+export interface TrainExample {
+  sentence1: string;
+  sentence2: string;
+  label: number;
+}
+
+export interface TrainerOptions {
+  outputDir: string;
+  epochs?: number;
+  /** Stop after this many optimizer steps (overrides epochs for the schedule too). */
+  maxSteps?: number;
+  batchSize?: number;
+  /** Split each batch into micro-batches of at most this size (same gradients, less memory). */
+  microBatchSize?: number;
+  lr?: number;
+  warmupRatio?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  maxGradNorm?: number;
+  adamEps?: number;
+  scheduler?: ScheduleKind;
+  seed?: number;
+  shuffle?: boolean;
+  /** Batch examples of similar length together (less padding; order still seeded). */
+  groupByLength?: boolean;
+  loss?: LossKind;
+  posWeight?: number;
+  /** Evaluate every N steps (0: only at epoch ends). */
+  evalSteps?: number;
+  /** Checkpoint every N steps (0: never). */
+  saveSteps?: number;
+  loggingSteps?: number;
+  /** Metric of the evaluator used to keep the best model; higher is better. */
+  metricForBest?: 'spearman' | 'pearson';
+  /** Do not train the embedding tables (changes the recipe; saves memory and time). */
+  freezeEmbeddings?: boolean;
+  resume?: boolean;
+  showProgress?: boolean;
+  /** Called after each optimizer step (tests use it to simulate crashes). */
+  onStep?: (step: number) => void | Promise<void>;
+}
+
+export interface EvalPoint {
+  step: number;
+  epoch: number;
+  pearson: number;
+  spearman: number;
+}
+
+export interface TrainResult {
+  globalStep: number;
+  evals: EvalPoint[];
+  best?: EvalPoint;
+  bestDir?: string;
+  trainSeconds: number;
+  pairsPerSecond: number;
+  resumedFrom?: number;
+}
+
+type Resolved = Required<Omit<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'>> &
+  Pick<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'>;
+
+function resolveOptions(o: TrainerOptions): Resolved {
+  const r: Resolved = {
+    epochs: 4,
+    batchSize: 16,
+    lr: 2e-5,
+    warmupRatio: 0.1,
+    weightDecay: 0.01,
+    maxGradNorm: 1,
+    adamEps: 1e-8,
+    scheduler: 'linear',
+    seed: 12,
+    shuffle: true,
+    groupByLength: false,
+    loss: 'bce',
+    evalSteps: 0,
+    saveSteps: 0,
+    loggingSteps: 20,
+    metricForBest: 'spearman',
+    freezeEmbeddings: false,
+    resume: false,
+    showProgress: true,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+    outputDir: o.outputDir,
+  } as Resolved;
+  const posInt = (k: keyof Resolved, min = 1) => {
+    const v = r[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) throw new UsageError(`${String(k)} must be an integer ≥ ${min}, got ${String(v)}`);
+  };
+  posInt('epochs');
+  posInt('batchSize');
+  posInt('microBatchSize');
+  posInt('maxSteps');
+  posInt('loggingSteps');
+  posInt('evalSteps', 0);
+  posInt('saveSteps', 0);
+  posInt('warmupSteps', 0);
+  if (!(r.lr > 0)) throw new UsageError(`lr must be > 0, got ${r.lr}`);
+  if (!(r.warmupRatio >= 0 && r.warmupRatio <= 1)) throw new UsageError(`warmupRatio must be in [0, 1], got ${r.warmupRatio}`);
+  if (!(r.weightDecay >= 0)) throw new UsageError(`weightDecay must be ≥ 0, got ${r.weightDecay}`);
+  return r;
+}
+
+export class Trainer {
+  private readonly opts: Resolved;
+  private readonly params: Array<[string, tf.Variable]>;
+  private readonly optimizer: AdamW;
+
+  constructor(
+    private readonly model: CrossEncoder,
+    private readonly train: readonly TrainExample[],
+    options: TrainerOptions,
+    private readonly evaluator?: CrossEncoderCorrelationEvaluator,
+  ) {
+    this.opts = resolveOptions(options);
+    if (train.length === 0) throw new UsageError('the training set is empty');
+    if (this.opts.loss === 'ce') {
+      for (const [i, e] of train.entries()) {
+        if (!Number.isInteger(e.label) || e.label < 0 || e.label >= model.numLabels) {
+          throw new UsageError(`training example ${i + 1}: label ${e.label} is not a class index in [0, ${model.numLabels})`);
+        }
+      }
+    } else if (model.numLabels !== 1) {
+      throw new UsageError(`loss ${this.opts.loss} needs a 1-label model; this one has ${model.numLabels} labels (use loss ce)`);
+    }
+    const frozen = (n: string) => this.opts.freezeEmbeddings && /\.embeddings\.(word|position|token_type)_embeddings\./.test(n);
+    this.params = model.model.trainableVariables((n) => !frozen(n));
+    this.optimizer = new AdamW({ weightDecay: this.opts.weightDecay, eps: this.opts.adamEps });
+  }
+
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.train.length / this.opts.batchSize);
+  }
+
+  get totalSteps(): number {
+    return this.opts.maxSteps ?? this.opts.epochs * this.stepsPerEpoch;
+  }
+
+  /** Batches of example indices for one epoch: seeded shuffle (or input order), optionally grouped by length. */
+  private epochBatches(epoch: number, lengths: readonly number[]): number[][] {
+    const n = this.train.length;
+    const bs = this.opts.batchSize;
+    let order = this.opts.shuffle ? epochPermutation(n, this.opts.seed, epoch) : Array.from({ length: n }, (_, i) => i);
+    if (this.opts.groupByLength) {
+      // Like HF's LengthGroupedSampler: shuffled mega-batches of 50 batches, each sorted by length.
+      const mega = bs * 50;
+      const grouped: number[] = [];
+      for (let s = 0; s < n; s += mega) grouped.push(...order.slice(s, s + mega).sort((a, b) => lengths[b] - lengths[a]));
+      order = grouped;
+    }
+    const batches: number[][] = [];
+    for (let s = 0; s < n; s += bs) batches.push(order.slice(s, s + bs));
+    return batches;
+  }
+
+  private fingerprint(): string {
+    const o = this.opts;
+    const key = JSON.stringify([o.seed, o.batchSize, o.shuffle, o.groupByLength, o.lr, o.scheduler, this.totalSteps, this.train.length, o.loss, o.freezeEmbeddings]);
+    return createHash('sha256').update(key).digest('hex').slice(0, 16);
+  }
+
+  private lossFor(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
+    switch (this.opts.loss) {
+      case 'bce':
+        return bceWithLogits(logits, labels, { posWeight: this.opts.posWeight });
+      case 'mse':
+        return mseOnActivated(logits, labels, this.model.activation === 'identity' ? 'identity' : 'sigmoid');
+      case 'ce':
+        return crossEntropy(logits, labels);
+    }
+  }
+
+  private microBatches(rows: readonly EncodedPair[], labels: readonly number[]): { micro: MicroBatch[]; dispose: () => void } {
+    const size = Math.min(this.opts.microBatchSize ?? rows.length, rows.length);
+    const micro: MicroBatch[] = [];
+    const owned: tf.Tensor[] = [];
+    const inputsList: ReturnType<typeof encoderInputs>[] = [];
+    for (let s = 0; s < rows.length; s += size) {
+      const part = rows.slice(s, s + size);
+      const inputs = encoderInputs(this.model.tokenizer.pad(part), this.model.config);
+      inputsList.push(inputs);
+      const lab = this.opts.loss === 'ce' ? tf.tensor1d(labels.slice(s, s + size), 'int32') : tf.tensor2d(labels.slice(s, s + size), [part.length, 1]);
+      owned.push(lab);
+      micro.push({ size: part.length, loss: () => this.lossFor(this.model.model.logits(inputs, this.model.model.context(true)), lab) });
+    }
+    return {
+      micro,
+      dispose: () => {
+        tf.dispose(owned);
+        inputsList.forEach(disposeInputs);
+      },
+    };
+  }
+
+  async run(): Promise<TrainResult> {
+    const o = this.opts;
+    const out = o.outputDir;
+    await fsp.mkdir(out, { recursive: true });
+    const total = this.totalSteps;
+    const warmup = resolveWarmupSteps({ warmupSteps: o.warmupSteps, warmupRatio: o.warmupRatio, totalSteps: total });
+    const lrAt = makeSchedule({ kind: o.scheduler, baseLr: o.lr, warmupSteps: warmup, totalSteps: total });
+    const encoded = this.train.map((e) => this.model.tokenizer.encodePair(e.sentence1, e.sentence2, this.model.maxLength));
+    const lengths = encoded.map((e) => e.inputIds.length);
+
+    let state: TrainerState = {
+      globalStep: 0,
+      epoch: 0,
+      batchInEpoch: 0,
+      dropoutSeed: o.seed * 1_000_003 + 1,
+      bestMetric: null,
+      bestStep: null,
+      fingerprint: this.fingerprint(),
+    };
+    let resumedFrom: number | undefined;
+    const logFile = path.join(out, 'log.jsonl');
+    if (o.resume) {
+      const ckpts = await listCheckpoints(out);
+      const last = ckpts[ckpts.length - 1];
+      if (!last) {
+        log.warn(`--resume: no checkpoint in ${path.join(out, CHECKPOINTS_DIR)}; starting from scratch`);
+      } else {
+        const restored = await this.restore(last.dir);
+        if (restored.fingerprint !== state.fingerprint) {
+          throw new TrainingError(`${last.dir} was written with different options (seed, batch size, data, schedule or loss); resume with the same options or start a new output folder`);
+        }
+        state = restored;
+        resumedFrom = state.globalStep;
+        await TrainingLog.truncateAfter(logFile, state.globalStep);
+        log.info(`resumed from ${last.dir} (step ${state.globalStep}, epoch ${state.epoch + 1}, batch ${state.batchInEpoch})`);
+      }
+    } else {
+      await fsp.rm(logFile, { force: true });
+    }
+    this.model.model.dropoutSeed = state.dropoutSeed;
+    const trainLog = new TrainingLog(logFile);
+    const evals: EvalPoint[] = (await readLog(logFile)).filter((r): r is LogRow & EvalPoint => r.type === 'eval').map(({ step, epoch, pearson, spearman }) => ({ step, epoch, pearson, spearman }));
+    let best: EvalPoint | undefined = evals.find((e) => e.step === state.bestStep);
+
+    const bar = new ProgressBar({ total, label: 'train', unit: 'steps', enabled: o.showProgress ? undefined : false });
+    bar.update(state.globalStep);
+    const t0 = Date.now();
+    let pairsSeen = 0;
+    let window = { loss: 0, steps: 0, pairs: 0, start: Date.now() };
+    let lastCheckpoint: string | undefined = (await listCheckpoints(out)).pop()?.dir;
+    const startTensors = tf.memory().numTensors;
+
+    const evaluate = async (epochEnd: boolean): Promise<void> => {
+      if (!this.evaluator) return;
+      const r = await this.evaluator.evaluate((pairs) => this.model.predict(pairs, { showProgress: false, batchSize: 32 }), {
+        outputDir: out,
+        epoch: state.epoch,
+        steps: epochEnd ? -1 : state.globalStep,
+      });
+      const point: EvalPoint = { step: state.globalStep, epoch: state.epoch, pearson: r.pearson, spearman: r.spearman };
+      evals.push(point);
+      await trainLog.append({ type: 'eval', ...point, name: this.evaluator.name });
+      const metric = point[o.metricForBest];
+      if (Number.isFinite(metric) && (state.bestMetric === null || metric > state.bestMetric)) {
+        state.bestMetric = metric;
+        state.bestStep = state.globalStep;
+        best = point;
+        await saveAtomically(path.join(out, 'best'), (d) => this.model.save(d));
+        log.info(`new best ${o.metricForBest} ${metric.toFixed(4)} at step ${state.globalStep}; saved to ${path.join(out, 'best')}`);
+      }
+    };
+
+    outer: while (state.globalStep < total) {
+      const batches = this.epochBatches(state.epoch, lengths);
+      for (let b = state.batchInEpoch; b < batches.length; b++) {
+        if (state.globalStep >= total) break outer;
+        const idx = batches[b];
+        const lr = lrAt(state.globalStep);
+        const { micro, dispose } = this.microBatches(
+          idx.map((i) => encoded[i]),
+          idx.map((i) => this.train[i].label),
+        );
+        let loss: number;
+        let norm: number;
+        try {
+          const g = computeGradients(this.params, micro);
+          loss = g.loss;
+          norm = globalNorm(g.grads);
+          if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+            tf.dispose([...g.grads.values()]);
+            const where = `step ${state.globalStep + 1} (epoch ${state.epoch + 1}, batch ${b + 1}, examples ${idx.slice(0, 5).map((i) => i + 1).join(', ')}${idx.length > 5 ? ', …' : ''})`;
+            const keep = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
+            throw new TrainingError(`${!Number.isFinite(loss) ? `loss is ${loss}` : `gradient norm is ${norm}`} at ${where}; training stopped before applying it, ${keep}. Lower the learning rate or check the labels.`);
+          }
+          clipGradients(g.grads, norm, o.maxGradNorm);
+          this.optimizer.apply(this.params, g.grads, lr);
+          tf.dispose([...g.grads.values()]);
+        } finally {
+          dispose();
+        }
+        state.globalStep++;
+        state.batchInEpoch = b + 1;
+        pairsSeen += idx.length;
+        window.loss += loss;
+        window.steps++;
+        window.pairs += idx.length;
+        if (state.globalStep % o.loggingSteps === 0 || state.globalStep === total) {
+          const secs = (Date.now() - window.start) / 1000;
+          const row = {
+            type: 'train' as const,
+            step: state.globalStep,
+            epoch: state.epoch + state.batchInEpoch / batches.length,
+            loss: window.loss / window.steps,
+            lr,
+            grad_norm: norm,
+            pairs_per_s: secs > 0 ? window.pairs / secs : 0,
+          };
+          await trainLog.append(row);
+          if (!bar.enabled) log.info(`step ${row.step}/${total} loss ${row.loss.toFixed(4)} lr ${lr.toExponential(2)} grad_norm ${norm.toFixed(3)} ${row.pairs_per_s.toFixed(1)} pairs/s`);
+          window = { loss: 0, steps: 0, pairs: 0, start: Date.now() };
+        }
+        bar.update(state.globalStep, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)}`);
+        state.dropoutSeed = this.model.model.dropoutSeed;
+        if (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) await evaluate(false);
+        if (o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) {
+          lastCheckpoint = await writeCheckpoint(out, { ...state }, this.optimizer.getState(), (d) => this.model.save(d));
+        }
+        await o.onStep?.(state.globalStep);
+      }
+      if (state.batchInEpoch >= batches.length) {
+        await evaluate(true);
+        state.epoch++;
+        state.batchInEpoch = 0;
+      }
+    }
+    bar.done();
+    const leaked = tf.memory().numTensors - startTensors;
+    if (leaked > 0) log.debug(`numTensors grew by ${leaked} during training (optimizer moments are created lazily on step 1)`);
+    const trainSeconds = (Date.now() - t0) / 1000;
+    log.info(`trained ${state.globalStep - (resumedFrom ?? 0)} steps in ${formatDuration(trainSeconds)} (${(pairsSeen / trainSeconds).toFixed(1)} pairs/s)`);
+    return {
+      globalStep: state.globalStep,
+      evals,
+      best,
+      bestDir: best ? path.join(out, 'best') : undefined,
+      trainSeconds,
+      pairsPerSecond: trainSeconds > 0 ? pairsSeen / trainSeconds : 0,
+      resumedFrom,
+    };
+  }
+
+  /** Load weights, optimizer moments and position from a checkpoint folder. */
+  private async restore(dir: string): Promise<TrainerState> {
+    const { Checkpoint } = await import('../io/checkpoint.js');
+    const { loadWeights } = await import('../models/load-weights.js');
+    const ckpt = await Checkpoint.fromDir(dir);
+    loadWeights(this.model.model, ckpt);
+    const shapes = new Map(this.params.map(([n, v]) => [n, v.shape as number[]]));
+    const { state, optimizer } = await readCheckpoint(dir, shapes);
+    this.optimizer.setState(optimizer, shapes);
+    return state;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+/** Save into a temp folder, then swap it into place: readers see the old or the new model, never a mix. */
+export async function saveAtomically(dir: string, save: (d: string) => Promise<void>): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  const old = `${dir}.old-${process.pid}`;
+  await fsp.rm(tmp, { recursive: true, force: true });
+  await save(tmp);
+  await fsp.rm(old, { recursive: true, force: true });
+  const had = await fsp.rename(dir, old).then(
+    () => true,
+    () => false,
+  );
+  await fsp.rename(tmp, dir);
+  if (had) await fsp.rm(old, { recursive: true, force: true });
+}
