@@ -6,8 +6,9 @@
  * else wasm (SIMD; ~30x faster than pure-JS cpu on this workload), else cpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone registers no gradient functions; training needs them (the union bundle imports this too).
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// tfjs-core alone registers no gradient functions. tfjs-layers (which our modules subclass anyway) registers
+// them all on import; tfjs-core's own register_all_gradients is not loadable as Node ESM (directory imports).
+import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
