@@ -8,9 +8,9 @@ import { initBackend, tf } from './backend.js';
 import { UsageError } from './errors.js';
 import { Checkpoint } from './io/checkpoint.js';
 import { resolveModelDir, type HubOptions } from './io/hub.js';
-import { writeSafetensors, type TensorToWrite } from './io/safetensors.js';
 import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
 import { loadWeights, type LoadReport } from './models/load-weights.js';
+import { saveWeights } from './models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
 import { PairTokenizer, type EncodedPair } from './tokenizer/index.js';
 import { writeFileAtomic } from './util/fs.js';
@@ -170,15 +170,7 @@ export class CrossEncoder {
    */
   async save(dir: string): Promise<void> {
     await fsp.mkdir(dir, { recursive: true });
-    const tensors: TensorToWrite[] = this.model.params().map(([name, p]) => {
-      const t = p.layout === 'transposed' ? tf.tidy(() => tf.transpose(p.variable.read())) : p.variable.read();
-      const data = t.dataSync() as Float32Array;
-      if (t !== p.variable.read()) t.dispose();
-      const shape = p.layout === 'transposed' ? [...p.variable.shape].reverse() : [...p.variable.shape];
-      return { name, shape: shape as number[], data: Float32Array.from(data) };
-    });
-    // transformers refuses safetensors files without format metadata.
-    await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    await saveWeights(this.model, dir);
     await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(this.savedConfig(), null, 2) + '\n');
     await this.tokenizer.save(dir);
   }
