@@ -36,6 +36,124 @@ function stsbPairs(n: number): Pair[] {
     });
 }
 
+/**
+ * Edge cases with ids from Python transformers 4.46.0 / tokenizers 0.20.3 (bench/.venv), `tok(a, b, truncation=True,
+ * max_length=24)` on the bert-base-uncased tokenizer.json and on roberta-base's vocab.json + merges.txt (converted
+ * slow→fast by transformers): accents, CJK incl. outside the BMP, control and odd whitespace characters, emoji,
+ * special-token text, mojibake, empty texts and truncation.
+ */
+const PY_GOLDEN: { pair: Pair; bert: number[]; bertTypes: number[]; roberta: number[] }[] = [
+  {
+    pair: ["", ""],
+    bert: [101, 102, 102],
+    bertTypes: [0, 0, 1],
+    roberta: [0, 2, 2, 2],
+  },
+  {
+    pair: [" ", "x"],
+    bert: [101, 102, 1060, 102],
+    bertTypes: [0, 0, 1, 1],
+    roberta: [0, 1437, 2, 2, 1178, 2],
+  },
+  {
+    pair: ["H\u00e9llo W\u00f6rld \u00c0\u00c9\u00ce", "na\u00efve caf\u00e9"],
+    bert: [101, 7592, 2088, 29347, 2072, 102, 15743, 7668, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 1, 1, 1],
+    roberta: [0, 725, 1140, 9905, 305, 17920, 4779, 952, 7471, 23791, 3849, 12736, 2, 2, 2133, 48350, 26059, 2],
+  },
+  {
+    pair: ["\u4e2d\u6587\u5b57\u7b26\u6d4b\u8bd5", "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8"],
+    bert: [101, 1746, 1861, 100, 100, 100, 100, 102, 1864, 1876, 1950, 1671, 30239, 30227, 30233, 30240, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 47643, 47240, 6382, 48823, 6800, 36714, 11582, 18164, 48818, 13859, 2, 2, 47954, 8210, 44636, 11582, 48537, 17772, 48018, 49312, 49587, 49615, 2],
+  },
+  {
+    pair: ["a\ud840\udc00b\ud86e\udc20c\ud86e\udd20d", "x\ud87e\udc00y"],
+    bert: [101, 1037, 100, 100, 100, 1040, 102, 1060, 100, 1061, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+    roberta: [0, 102, 49585, 21402, 7471, 7471, 428, 49585, 4958, 21402, 21402, 438, 49585, 4958, 10470, 2, 2, 1178, 49585, 10965, 21402, 7471, 219, 2],
+  },
+  {
+    pair: ["tab\there\nnew\rline", "ctrl\u0012char\u0000nul\ufffdrep"],
+    bert: [101, 21628, 2182, 2047, 2240, 102, 14931, 12190, 7507, 6826, 5313, 2890, 2361, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 34108, 50117, 10859, 50118, 4651, 50121, 1902, 2, 2, 49355, 50126, 24262, 50108, 282, 922, 21955, 12597, 2],
+  },
+  {
+    pair: ["nbsp\u00a0here", "nel\u0085here zwsp\u200bhere bom\ufeffhere"],
+    bert: [101, 1050, 5910, 2361, 2182, 102, 11265, 2140, 5886, 2063, 1062, 9333, 27921, 2063, 8945, 2213, 5886, 2063, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 282, 39596, 50141, 10859, 2, 2, 18902, 4056, 5782, 10859, 992, 605, 4182, 13635, 10859, 44010, 43251, 2023, 9470, 10859, 2],
+  },
+  {
+    pair: ["emoji \ud83d\ude00\ud83d\udc4d\ud83c\udffd family \ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67", "\u0130stanbul \u01c5 \u00df \u1e9e \ufb01"],
+    bert: [101, 7861, 29147, 2072, 100, 2155, 100, 102, 9960, 100, 1096, 1096, 1984, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 991, 16873, 17841, 7471, 31193, 8384, 6569, 9357, 10809, 284, 2, 2, 649, 7487, 46770, 1437, 47040, 5782, 952, 4333, 25974, 3070, 2],
+  },
+  {
+    pair: ["[MASK] and [CLS] inside", "a <mask> b <s> c </s>"],
+    bert: [101, 103, 1998, 101, 2503, 102, 1037, 1026, 7308, 1028, 1038, 1026, 1055, 1028, 1039, 1026, 1013, 1055, 1028, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 10975, 32804, 530, 742, 8, 646, 7454, 104, 742, 1025, 2, 2, 102, 50264, 741, 1437, 0, 740, 1437, 2, 2],
+  },
+  {
+    pair: ["\u201a\u00c4\u00f4 mojibake \u00e2\u20ac\u2122", "\u201cquotes\u201d \u2014 dash"],
+    bert: [101, 1522, 20118, 9587, 4478, 3676, 3489, 1037, 30102, 30108, 102, 1523, 16614, 1524, 1517, 11454, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 17, 15113, 3849, 11936, 10456, 7458, 267, 1452, 5113, 952, 7258, 10851, 2, 2, 17, 48, 2253, 17467, 17, 46, 93, 12575, 2],
+  },
+  {
+    pair: ["   leading and trailing   ", "\u3000ideographic space\u3000"],
+    bert: [101, 2877, 1998, 12542, 102, 8909, 8780, 14773, 2686, 102],
+    bertTypes: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+    roberta: [0, 1437, 1437, 981, 8, 12564, 1437, 1437, 1437, 2, 2, 48516, 7471, 1949, 25510, 980, 48516, 7471, 2],
+  },
+  {
+    pair: ["\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac \u03ba\u03b5\u03af\u03bc\u03b5\u03bd\u03bf", "\u0420\u0443\u0441\u0441\u043a\u0438\u0439 \u0442\u0435\u043a\u0441\u0442"],
+    bert: [101, 1159, 29727, 29727, 24824, 16177, 18199, 29726, 14608, 1164, 29723, 18199, 102, 1195, 29748, 29747, 29747, 23925, 15414, 1197, 15290, 23925, 29747, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 41335, 15722, 48191, 48191, 41335, 18400, 47118, 46399, 48103, 41335, 2, 2, 25417, 21402, 42488, 36709, 36709, 41171, 35328, 25417, 9253, 1437, 2],
+  },
+  {
+    pair: ['x'.repeat(150), 'y '.repeat(600)],
+    bert: [101, 100, 102, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 1061, 102],
+    bertTypes: [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 42523, 42523, 42523, 42523, 42523, 42523, 42523, 42523, 42523, 42523, 2, 2, 219, 1423, 1423, 1423, 1423, 1423, 1423, 1423, 1423, 1423, 2],
+  },
+  {
+    pair: ["soft\u00adhyphen", "combining e\u0301 a\u0308"],
+    bert: [101, 3730, 10536, 8458, 2368, 102, 11566, 1041, 1037, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+    roberta: [0, 24810, 5514, 33027, 2457, 2, 2, 15302, 6074, 364, 44025, 10172, 10, 44025, 23133, 2],
+  },
+  {
+    pair: ["don't won't I'm we've they're she'll he'd", "it's 123,456.78 $5 #tag @user"],
+    bert: [101, 2123, 1005, 1056, 2180, 1005, 1056, 1045, 1005, 1049, 2057, 1005, 102, 2009, 1005, 1055, 13138, 1010, 3429, 2575, 1012, 6275, 1002, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 7254, 75, 351, 75, 38, 437, 52, 348, 51, 214, 2, 2, 405, 18, 17072, 6, 34781, 4, 5479, 68, 245, 849, 2],
+  },
+  {
+    pair: ["\u2028ls\u2029ps", "arabic \u0645\u0631\u062d\u0628\u0627 hebrew \u05e9\u05dc\u05d5\u05dd"],
+    bert: [101, 1048, 2015, 8827, 102, 5640, 1295, 17149, 29820, 29816, 25573, 6836, 1266, 29799, 29792, 29800, 102],
+    bertTypes: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    roberta: [0, 17, 11423, 6634, 17, 15375, 3275, 2, 2, 271, 873, 636, 42620, 29434, 21593, 12410, 41117, 29438, 37, 30975, 42455, 15375, 47759, 2],
+  },
+  {
+    pair: ["\ud55c\uad6d\uc5b4 \ud14d\uc2a4\ud2b8", "\u0e44\u0e17\u0e22"],
+    bert: [101, 1469, 30006, 30021, 29991, 30014, 30020, 29999, 30008, 1467, 30009, 30020, 29997, 30017, 30003, 30017, 102, 100, 102],
+    bertTypes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1],
+    roberta: [0, 48589, 48, 46873, 8906, 12410, 43998, 25448, 20024, 1437, 47649, 5782, 8384, 43998, 27969, 2, 2, 42348, 11936, 24107, 6800, 24107, 7258, 2],
+  },
+  {
+    pair: ["private\ue000use", "unassigned\u0378x"],
+    bert: [101, 2797, 8557, 102, 100, 102],
+    bertTypes: [0, 0, 0, 0, 1, 1],
+    roberta: [0, 22891, 48466, 7471, 3698, 2, 2, 879, 2401, 9044, 48254, 18537, 1178, 2],
+  },
+];
+
+
 async function tempDir(): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), 'tok-spec-'));
 }
@@ -230,6 +348,15 @@ describe('tokenizer', () => {
       expect(Math.max(...b.lengths)).to.equal(16);
     });
 
+    it('matches transformers on edge cases (accents, CJK, controls, emoji, special-token text), max_length 24', () => {
+      for (const g of PY_GOLDEN) {
+        const e = fromJson.encodePair(g.pair[0], g.pair[1], 24);
+        expect(e.inputIds, JSON.stringify(g.pair).slice(0, 80)).to.deep.equal(g.bert);
+        expect(e.tokenTypeIds, JSON.stringify(g.pair).slice(0, 80)).to.deep.equal(g.bertTypes);
+        expect(fromVocab.encodePair(g.pair[0], g.pair[1], 24).inputIds).to.deep.equal(g.bert);
+      }
+    });
+
     it('splits CJK ideographs outside the BMP as Rust BertNormalizer does', () => {
       // U+20000 (CJK Extension B) is its own word → [UNK]; "a" and "b" stay separate words.
       expect(fromJson.encodeText('a\u{20000}b').inputIds).to.deep.equal([101, 1037, 100, 1038, 102]);
@@ -301,6 +428,12 @@ describe('tokenizer', () => {
       expect(p.tokenTypeIds.every((x) => x === 0)).to.equal(true);
       // <mask> strips the space before it (lstrip), as transformers' RobertaTokenizer does.
       expect(tok.encodeText('a <mask> b').inputIds).to.deep.equal([0, 102, 50264, 741, 2]);
+    });
+
+    it('matches transformers on edge cases (accents, CJK, controls, emoji, special-token text), max_length 24', () => {
+      for (const g of PY_GOLDEN) {
+        expect(tok.encodePair(g.pair[0], g.pair[1], 24).inputIds, JSON.stringify(g.pair).slice(0, 80)).to.deep.equal(g.roberta);
+      }
     });
 
     it('save() then fromDir() gives identical ids, with the RoBERTa settings transformers checks', async () => {
