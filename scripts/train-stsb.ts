@@ -23,8 +23,8 @@ try {
   if (values.resume && !values.output) throw new UsageError('--resume needs --output <the folder of the run to resume>');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const output = path.resolve(strFlag(values, 'output') ?? path.join('models', `${path.basename(model)}-stsb-${stamp}`));
+  const opts = trainerOptions(values); // flag errors before any data is read
   const data = await loadJobData(values, { train: 'sentence-transformers/stsb:train', eval: 'sentence-transformers/stsb:validation', test: 'sentence-transformers/stsb:test' });
-  const opts = trainerOptions(values);
   // STSb steps: evaluate on validation 4 times per epoch unless told otherwise, like the evaluation_steps of the example.
   const stepsPerEpoch = Math.ceil(data.train.examples.length / (opts.batchSize ?? 16));
   const evalSteps = intFlag(values, 'eval-steps', 0) ?? Math.max(1, Math.floor(stepsPerEpoch / 4));

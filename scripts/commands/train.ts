@@ -144,7 +144,8 @@ export async function trainCommand(v: Flags): Promise<void> {
   const model = strFlag(v, 'model');
   const output = strFlag(v, 'output');
   if (!model || !output) throw new UsageError(`--model and --output are required\n${TRAIN_HELP}`);
+  const opts = trainerOptions(v); // flag errors before any data is read
   const data = await loadJobData(v);
-  const r = await runTrainingJob({ model, output: path.resolve(output), ...data, ...trainerOptions(v) });
+  const r = await runTrainingJob({ model, output: path.resolve(output), ...data, ...opts });
   printSummary(r);
 }

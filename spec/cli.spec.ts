@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CrossEncoder } from '../lib/cross-encoder.js';
+import { fixtureModel } from './helpers/paths.js';
+import { runCli } from './helpers/run-cli.js';
+import { fixtureExamples, TRAINING_FIXTURE } from './helpers/training-fixture.js';
+import { checkAgainstFixture } from './trainer.spec.js';
+
+describe('CLI', () => {
+  let tmp: string;
+  before(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'xenc-cli-'));
+  });
+  after(async () => {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('predict reads TSV from stdin and JSONL from a file, writes one {"score"} line per pair in input order', async () => {
+    const model = fixtureModel('tiny-bert-cross-encoder');
+    const tsv = 'sentence1\tsentence2\nA man is playing a guitar.\tA man plays the guitar.\nA woman is riding a horse.\tSomeone is eating food.\n';
+    const r = await runCli(['predict', '--model', model, '--activation', 'none'], { input: tsv });
+    expect(r.code, r.stderr).to.equal(0);
+    const scores = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { score: number }).score);
+    expect(scores).to.have.length(2);
+    expect(scores[0]).to.be.closeTo(0.5676454, 1e-4);
+    expect(scores[1]).to.be.closeTo(0.4807208, 1e-4);
+
+    const jsonl = path.join(tmp, 'pairs.jsonl');
+    await fsp.writeFile(jsonl, ['A woman is riding a horse.', 'A man is playing a guitar.'].map((s, i) => JSON.stringify({ sentence1: s, sentence2: i ? 'A man plays the guitar.' : 'Someone is eating food.' })).join('\n') + '\n');
+    const r2 = await runCli(['predict', '--model', model, '--input', jsonl]);
+    expect(r2.code, r2.stderr).to.equal(0);
+    const s2 = r2.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { score: number }).score);
+    expect(s2[0]).to.be.closeTo(0.6179181, 1e-4); // sigmoid, from the config's activation_fn
+    expect(s2[1]).to.be.closeTo(0.6382197, 1e-4);
+  });
+
+  it('predict names the line of a malformed input and exits non-zero', async () => {
+    const r = await runCli(['predict', '--model', fixtureModel('tiny-bert-cross-encoder')], { input: 'a\tb\nonly one field\n' });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/<stdin>, row 2: expected 2 tab-separated fields, found 1/);
+    expect(r.stdout).to.equal('');
+  });
+
+  it('train replays training-steps.json (--no-shuffle --dropout 0 --scheduler constant --batch-size 2 --max-steps 3)', async () => {
+    const data = path.join(tmp, 'fixture-train.jsonl');
+    await fsp.writeFile(data, fixtureExamples().map((e) => JSON.stringify({ sentence1: e.sentence1, sentence2: e.sentence2, score: e.label })).join('\n') + '\n');
+    const out = path.join(tmp, 'cli-train');
+    const r = await runCli([
+      'train', '--model', fixtureModel(TRAINING_FIXTURE.start_model), '--train', data, '--output', out,
+      '--no-shuffle', '--dropout', '0', '--scheduler', 'constant', '--batch-size', '2', '--max-steps', '3',
+      '--lr', String(TRAINING_FIXTURE.optimizer.lr), '--logging-steps', '1', '--no-progress',
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    const model = await CrossEncoder.fromPretrained(path.join(out, 'final'));
+    await checkAgainstFixture(out, model);
+    model.dispose();
+  });
+
+  it('evaluate prints Pearson/Spearman as JSON', async () => {
+    const data = path.join(tmp, 'eval.jsonl');
+    await fsp.writeFile(data, fixtureExamples().map((e) => JSON.stringify({ sentence1: e.sentence1, sentence2: e.sentence2, score: e.label })).join('\n') + '\n');
+    const r = await runCli(['evaluate', '--model', fixtureModel('tiny-bert-cross-encoder'), '--data', data]);
+    expect(r.code, r.stderr).to.equal(0);
+    const j = JSON.parse(r.stdout.trim()) as { pearson: number; spearman: number; n: number };
+    expect(j.n).to.equal(6);
+    expect(j.pearson).to.be.within(-1, 1);
+    expect(j.spearman).to.be.within(-1, 1);
+  });
+
+  it('doctor says which backend runs and why', async () => {
+    const r = await runCli(['doctor']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/backend: wasm from @tensorflow\/tfjs-backend-wasm/);
+    expect(r.stdout).to.match(/why: /);
+    const cpu = await runCli(['doctor'], { env: { TFJS_BACKEND: 'cpu' } });
+    expect(cpu.stdout).to.match(/backend: cpu .*\n {2}why: TFJS_BACKEND=cpu/);
+  });
+
+  it('unknown flags and bad values are usage errors (exit 2)', async () => {
+    const r = await runCli(['train', '--model', 'x', '--bogus']);
+    expect(r.code).to.equal(2);
+    const r2 = await runCli(['train', '--model', fixtureModel('tiny-bert-cross-encoder'), '--train', 'x.tsv', '--output', tmp, '--batch-size', 'zero']);
+    expect(r2.code).to.equal(2);
+    expect(r2.stderr).to.match(/--batch-size must be an integer/);
+  });
+});
