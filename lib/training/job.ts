@@ -13,7 +13,7 @@ import { log } from '../util/log.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { renderTrainingCurve } from './curve-svg.js';
 import { renderModelCard } from './model-card.js';
-import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
+import { DEFAULT_SEED, Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 import { readLog, type TrainRow } from './training-log.js';
 
 export interface Split {
@@ -42,7 +42,8 @@ export interface JobResult {
 export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
   const out = path.resolve(o.output);
   await fsp.mkdir(out, { recursive: true });
-  const model = await CrossEncoder.fromPretrained(o.model, o.load ?? {});
+  // Seed a fresh head with the run's seed (as transformers.set_seed before from_pretrained), so runs repeat.
+  const model = await CrossEncoder.fromPretrained(o.model, { seed: o.seed ?? DEFAULT_SEED, ...o.load });
   try {
     log.info(`model ${o.model}: ${model.config.architecture}, ${model.config.numLayers} layers × ${model.config.hiddenSize}, max length ${model.maxLength}`);
     log.info(`data: train ${o.train.examples.length} pairs (${o.train.source})${o.validation ? `, validation ${o.validation.examples.length}` : ''}${o.test ? `, test ${o.test.examples.length}` : ''}`);

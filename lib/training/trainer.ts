@@ -25,6 +25,8 @@ import { readLog, TrainingLog, type LogRow } from './training-log.js';
 
 export type LossKind = 'bce' | 'mse' | 'ce';
 
+export const DEFAULT_SEED = 12;
+
 export interface TrainExample {
   sentence1: string;
   sentence2: string;
@@ -97,7 +99,7 @@ function resolveOptions(o: TrainerOptions): Resolved {
     maxGradNorm: 1,
     adamEps: 1e-8,
     scheduler: 'linear',
-    seed: 12,
+    seed: DEFAULT_SEED,
     shuffle: true,
     groupByLength: false,
     loss: 'bce',
