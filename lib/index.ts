@@ -1,0 +1,24 @@
+/**
+ * tfjs-cross-encoder: Hugging Face cross-encoders in TensorFlow.js.
+ *
+ *   import { CrossEncoder } from 'tfjs-cross-encoder';
+ *   const model = await CrossEncoder.fromPretrained('cross-encoder/stsb-distilroberta-base');
+ *   const scores = await model.predict([['A man is eating food.', 'A man is eating a piece of bread.']]);
+ */
+export { CrossEncoder, defaultActivation, type FromPretrainedOptions, type Pair, type PredictOptions, type RankOptions, type RankResult } from './cross-encoder.js';
+export { type Activation } from './activation.js';
+export { initBackend, activeBackend, describeBackend, type BackendInfo, type BackendName } from './backend.js';
+export { pearson, spearman, rankAverage, CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './evaluation/index.js';
+export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
+export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
+export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './training/trainer.js';
+export { runTrainingJob, type JobOptions, type JobResult } from './training/job.js';
+export { AdamW, type AdamWOptions } from './training/optimizer.js';
+export { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './training/schedule.js';
+export { bceWithLogits, mseOnActivated, crossEntropy } from './training/losses.js';
+export { hubDownloadFile, hubListFiles, resolveModelDir, hubCacheDir, type HubOptions } from './io/hub.js';
+export { SafetensorsFile, writeSafetensors, serializeSafetensors } from './io/safetensors.js';
+export { readConfig, parseConfig, SUPPORTED_MODEL_TYPES, type EncoderConfig } from './models/config.js';
+export { createRandomModel } from './models/random-init.js';
+export * from './errors.js';
+export { VERSION } from './version.js';
