@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { tf } from '../backend.js';
+import { activeBackend, tf } from '../backend.js';
 import type { CrossEncoder } from '../cross-encoder.js';
 import { TrainingError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
@@ -19,6 +19,7 @@ import { CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, writeCheckpoint, type
 import { clipGradients, computeGradients, globalNorm, type MicroBatch } from './gradients.js';
 import { bceWithLogits, crossEntropy, mseOnActivated } from './losses.js';
 import { AdamW } from './optimizer.js';
+import { explainDoesNotFit, gb, microBatchFor, planMemory, type MemoryPlan } from './memory.js';
 import { epochPermutation } from './rng.js';
 import { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './schedule.js';
 import { readLog, TrainingLog, type LogRow } from './training-log.js';
@@ -39,7 +40,7 @@ export interface TrainerOptions {
   /** Stop after this many optimizer steps (overrides epochs for the schedule too). */
   maxSteps?: number;
   batchSize?: number;
-  /** Split each batch into micro-batches of at most this size (same gradients, less memory). */
+  /** Split each batch into micro-batches of at most this size (same gradients, less memory). Default: chosen per batch from a memory estimate. */
   microBatchSize?: number;
   lr?: number;
   warmupRatio?: number;
@@ -200,8 +201,8 @@ export class Trainer {
     }
   }
 
-  private microBatches(rows: readonly EncodedPair[], labels: readonly number[]): { micro: MicroBatch[]; dispose: () => void } {
-    const size = Math.min(this.opts.microBatchSize ?? rows.length, rows.length);
+  private microBatches(rows: readonly EncodedPair[], labels: readonly number[], microSize: number): { micro: MicroBatch[]; dispose: () => void } {
+    const size = Math.max(1, Math.min(microSize, rows.length));
     const micro: MicroBatch[] = [];
     const owned: tf.Tensor[] = [];
     const inputsList: ReturnType<typeof encoderInputs>[] = [];
@@ -231,6 +232,7 @@ export class Trainer {
     const lrAt = makeSchedule({ kind: o.scheduler, baseLr: o.lr, warmupSteps: warmup, totalSteps: total });
     const encoded = this.train.map((e) => this.model.tokenizer.encodePair(e.sentence1, e.sentence2, this.model.maxLength));
     const lengths = encoded.map((e) => e.inputIds.length);
+    const plan = this.memoryPlan(Math.max(...lengths));
 
     let state: TrainerState = {
       globalStep: 0,
@@ -300,9 +302,13 @@ export class Trainer {
         if (state.globalStep >= total) break outer;
         const idx = batches[b];
         const lr = lrAt(state.globalStep);
+        const seqLen = Math.max(...idx.map((i) => lengths[i]));
+        const microSize = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen);
+        if (microSize < idx.length && o.microBatchSize === undefined) log.debug(`step ${state.globalStep + 1}: ${idx.length} × ${seqLen} tokens in micro-batches of ${microSize}`);
         const { micro, dispose } = this.microBatches(
           idx.map((i) => encoded[i]),
           idx.map((i) => this.train[i].label),
+          microSize,
         );
         let loss: number;
         let norm: number;
@@ -371,6 +377,35 @@ export class Trainer {
       pairsPerSecond: trainSeconds > 0 ? pairsSeen / trainSeconds : 0,
       resumedFrom,
     };
+  }
+
+  /**
+   * Estimate memory before the first step. Fail now, with what would fit, if the model cannot train on this
+   * backend; otherwise say how batches will be split.
+   */
+  private memoryPlan(maxSeqLen: number): MemoryPlan {
+    const backend = activeBackend()?.name ?? 'cpu';
+    const all = this.model.model.params();
+    const size = (shape: ReadonlyArray<number | null>) => shape.reduce<number>((a, d) => a * (d ?? 1), 1);
+    const trainableSizes = this.params.map(([, v]) => size(v.shape));
+    const counts = {
+      total: all.reduce((a, [, p]) => a + size(p.variable.shape), 0),
+      trainable: trainableSizes.reduce((a, b) => a + b, 0),
+      largestTrainable: Math.max(...trainableSizes),
+    };
+    const plan = planMemory(this.model.config, counts, backend);
+    const embeddings = all.filter(([n]) => /\.embeddings\.(word|position|token_type)_embeddings\./.test(n)).reduce((a, [, p]) => a + size(p.variable.shape), 0);
+    const savings = this.opts.freezeEmbeddings ? 0 : 12 * embeddings;
+    const bs = this.opts.batchSize;
+    const problem = explainDoesNotFit(plan, this.opts.microBatchSize ?? 1, maxSeqLen, savings);
+    if (problem) throw new TrainingError(`this model cannot train on the ${backend} backend: ${problem}`);
+    const worst = this.opts.microBatchSize ?? microBatchFor(plan, bs, maxSeqLen);
+    log.info(
+      `memory estimate (${backend}, limit ${gb(plan.limitBytes)}): weights + gradients + AdamW ${gb(plan.staticBytes)}, ` +
+        `activations ${gb(plan.perExampleBytes(maxSeqLen) * bs)} for a batch of ${bs} at the longest length ${maxSeqLen}` +
+        (worst < bs ? `; such batches run as micro-batches of ${worst} (same gradients)` : ''),
+    );
+    return plan;
   }
 
   /** Load weights, optimizer moments and position from a checkpoint folder. */
