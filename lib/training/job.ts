@@ -45,6 +45,8 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
   // Seed a fresh head with the run's seed (as transformers.set_seed before from_pretrained), so runs repeat.
   const model = await CrossEncoder.fromPretrained(o.model, { seed: o.seed ?? DEFAULT_SEED, ...o.load });
   try {
+    const backend = activeBackend();
+    if (backend) log.info(`backend: ${describeBackend(backend)}`);
     log.info(`model ${o.model}: ${model.config.architecture}, ${model.config.numLayers} layers × ${model.config.hiddenSize}, max length ${model.maxLength}`);
     log.info(`data: train ${o.train.examples.length} pairs (${o.train.source})${o.validation ? `, validation ${o.validation.examples.length}` : ''}${o.test ? `, test ${o.test.examples.length}` : ''}`);
     const devEval = o.validation ? CrossEncoderCorrelationEvaluator.fromExamples(o.validation.examples, 'validation') : undefined;

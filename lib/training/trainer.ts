@@ -349,7 +349,8 @@ export class Trainer {
           if (!bar.enabled) log.info(`step ${row.step}/${total} loss ${row.loss.toFixed(4)} lr ${lr.toExponential(2)} grad_norm ${norm.toFixed(3)} ${row.pairs_per_s.toFixed(1)} pairs/s`);
           window = { loss: 0, steps: 0, pairs: 0, start: Date.now() };
         }
-        bar.update(state.globalStep, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)}`);
+        const elapsed = (Date.now() - t0) / 1000;
+        bar.update(state.globalStep, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${(elapsed > 0 ? pairsSeen / elapsed : 0).toFixed(1)} pairs/s`);
         state.dropoutSeed = this.model.model.dropoutSeed;
         if (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) await evaluate(false);
         if (o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) {
