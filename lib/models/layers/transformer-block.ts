@@ -1,9 +1,52 @@
 import { tf } from '../../backend.js';
 import type { EncoderConfig } from '../config.js';
 import type { BlockNames } from '../weight-names.js';
-import { dropout, LayerNorm, Linear, type ForwardContext } from './basic.js';
+import { LayerNorm, Linear, type ForwardContext } from './basic.js';
 import { Module } from './module.js';
-import { activation } from './ops.js';
+import { activation, batchMatMul, dropoutOp, gatherRows, scatterRows, scaledMaskedSoftmax } from './ops.js';
+
+/**
+ * Unpadded training. With dynamic padding a random batch of STSb pairs is about 55 % padding, and every dense layer,
+ * LayerNorm and GELU of the stock formulation works on those rows too. In training we run them on the real tokens
+ * only and pad just around attention. This is exact for everything training can observe: a padded key gets an
+ * attention weight of exactly 0 (exp(-1e9 - max) underflows), so real rows never depend on padded rows, and padded
+ * rows get exactly zero gradient in the stock formulation as well (the loss reads the first token only). The one
+ * visible difference: in training mode the block returns zeros on padded rows instead of values nobody uses.
+ * Inference keeps the stock formulation (its padded rows match PyTorch's last_hidden_state) and is length-sorted
+ * by CrossEncoder.predict anyway, so it has little padding.
+ */
+let unpaddedTraining = true;
+export function setUnpaddedTraining(enabled: boolean): void {
+  unpaddedTraining = enabled;
+}
+
+interface RowIndex {
+  /** int32 [n]: flat indices (b·T + t) of the real tokens. */
+  real: tf.Tensor1D;
+  n: number;
+  total: number;
+}
+
+/** One RowIndex per mask tensor: every block of a forward pass gets the same maskBias object. null: no padding. */
+const rowIndexCache = new WeakMap<tf.Tensor, RowIndex | null>();
+
+function realRows(maskBias: tf.Tensor4D): RowIndex | null {
+  const cached = rowIndexCache.get(maskBias);
+  if (cached === null) return null;
+  if (cached && !cached.real.isDisposed) return cached;
+  const bias = maskBias.dataSync();
+  const idx: number[] = [];
+  for (let i = 0; i < bias.length; i++) if (bias[i] > -1e4) idx.push(i); // 0 on tokens, -1e9 on padding
+  const index = idx.length === bias.length || idx.length === 0 ? null : { real: tf.tensor1d(idx, 'int32'), n: idx.length, total: bias.length };
+  rowIndexCache.set(maskBias, index);
+  return index;
+}
+
+/** basic.ts's dropout (same seed sequence and mask), as one op that saves only its multiplier. */
+function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
+  if (!ctx.training || rate <= 0) return x;
+  return dropoutOp(x, rate, ctx.nextSeed());
+}
 
 /**
  * One post-LayerNorm encoder block (BertLayer / TransformerBlock):
@@ -41,18 +84,38 @@ export class TransformerBlock extends Module {
   /** x: [B, T, H]; maskBias: [B, 1, 1, T], 0 for tokens and a large negative number for padding. */
   forward(x: tf.Tensor3D, maskBias: tf.Tensor4D, ctx: ForwardContext): tf.Tensor3D {
     const [B, T, H] = x.shape;
+    const rows = ctx.training && unpaddedTraining ? realRows(maskBias) : null;
+    if (!rows) {
+      const context = this.attention(this.query.forward(x), this.key.forward(x), this.value.forward(x), B, T, maskBias, ctx);
+      return this.rest(x, context, ctx) as tf.Tensor3D;
+    }
+    // Real tokens only ([n, H]); padded [B, T, H] layout just for the attention products.
+    const xu = gatherRows(tf.reshape(x, [B * T, H]) as tf.Tensor2D, rows.real) as tf.Tensor2D;
+    const pad = (t: tf.Tensor) => scatterRows(t as tf.Tensor2D, rows.real, rows.total);
+    const context = this.attention(pad(this.query.forward(xu)), pad(this.key.forward(xu)), pad(this.value.forward(xu)), B, T, maskBias, ctx);
+    const out = this.rest(xu, gatherRows(tf.reshape(context, [B * T, H]) as tf.Tensor2D, rows.real), ctx);
+    return tf.reshape(pad(out), [B, T, H]);
+  }
+
+  /** Multi-head attention of q, k, v ([B, T, H] or [B·T, H]); returns the context in the same row layout. */
+  private attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, B: number, T: number, maskBias: tf.Tensor4D, ctx: ForwardContext): tf.Tensor {
     const heads = this.cfg.numHeads;
     const d = this.headDim;
-    // [B, T, H] → [B, h, T, d]; keys go straight to [B, h, d, T] so the score matmul needs no transpose flag.
-    const q = tf.transpose(tf.reshape(this.query.forward(x), [B, T, heads, d]), [0, 2, 1, 3]);
-    const kT = tf.transpose(tf.reshape(this.key.forward(x), [B, T, heads, d]), [0, 2, 3, 1]);
-    const v = tf.transpose(tf.reshape(this.value.forward(x), [B, T, heads, d]), [0, 2, 1, 3]);
-    const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor4D, kT as tf.Tensor4D), 1 / Math.sqrt(d)), maskBias);
-    const probs = dropout(tf.softmax(scores), this.cfg.attentionDropout, ctx);
-    const context = tf.reshape(tf.transpose(tf.matMul(probs as tf.Tensor4D, v as tf.Tensor4D), [0, 2, 1, 3]), [B, T, H]);
+    // → [B·h, T, d]; keys go straight to [B·h, d, T], so every product below is a plain batched matmul
+    // (batchMatMul: XNNPACK per batch entry on wasm, instead of tfjs' scalar loop for rank-4 / transposed matmuls).
+    const split = (t: tf.Tensor, perm: number[], r: number, c: number) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, heads, d]), perm), [B * heads, r, c]) as tf.Tensor3D;
+    // As HF: scale after the product, then the additive mask, softmax, dropout on the probabilities.
+    const raw = tf.reshape(batchMatMul(split(q, [0, 2, 1, 3], T, d), split(k, [0, 2, 3, 1], d, T)), [B, heads, T, T]);
+    const probs = dropout(scaledMaskedSoftmax(raw, 1 / Math.sqrt(d), maskBias), this.cfg.attentionDropout, ctx);
+    const out = batchMatMul(tf.reshape(probs, [B * heads, T, T]) as tf.Tensor3D, split(v, [0, 2, 1, 3], T, d));
+    return tf.reshape(tf.transpose(tf.reshape(out, [B, heads, T, d]), [0, 2, 1, 3]), q.shape);
+  }
+
+  /** Output projection, residual + LayerNorm, feed-forward, residual + LayerNorm (row-wise, any leading shape). */
+  private rest(x: tf.Tensor, context: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const attended = dropout(this.attnOut.forward(context), this.cfg.hiddenDropout, ctx);
     const h = this.attnNorm.forward(tf.add(attended, x));
     const ff = this.ffnOut.forward(activation(this.ffnIn.forward(h), this.cfg.hiddenAct));
-    return this.ffnNorm.forward(tf.add(dropout(ff, this.cfg.hiddenDropout, ctx), h)) as tf.Tensor3D;
+    return this.ffnNorm.forward(tf.add(dropout(ff, this.cfg.hiddenDropout, ctx), h));
   }
 }
