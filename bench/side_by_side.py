@@ -71,6 +71,10 @@ def run_ours(seed, a):
     out = RESULTS / f"ours-seed{seed}"
     tf = RESULTS / f"ours-seed{seed}.time.txt"
     if a.force or not (out / "results.json").exists() or not tf.exists():
+        # which lib/ trained it (the working tree may be ahead of HEAD)
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "lib", "scripts"], cwd=ROOT, capture_output=True, text=True).stdout
+        (RESULTS / f"ours-seed{seed}.commit.txt").write_text(f"{head}\n{dirty}")
         sh(["npm", "run", "train:stsb", "--", "--model", a.model, "--data-dir", a.data_dir, "--seed", seed,
             "--no-progress", "--output", out], RESULTS / f"ours-seed{seed}.log", tf)
     pred = out / "test-predict.json"
@@ -119,6 +123,10 @@ def collect_ours(seed, data_dir):
         "train_pairs_per_s_incl_eval": r["pairsPerSecond"], "steps": r["steps"],
         "train_seconds": r["trainSeconds"], "evals": sum(1 for x in rows if x.get("type") == "eval"), **t,
     }
+    c = RESULTS / f"ours-seed{seed}.commit.txt"
+    if c.exists():
+        lines = c.read_text().splitlines()
+        res["commit"] = lines[0] + (" (+ uncommitted changes in lib/ or scripts/)" if len(lines) > 1 else "")
     pred = out / "test-predict.json"
     if pred.exists():
         p = json.loads(pred.read_text())
