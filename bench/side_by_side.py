@@ -40,23 +40,41 @@ PY = HERE / ".venv" / "bin" / "python"
 
 
 def sh(cmd, log, time_file):
+    """Run niced under /usr/bin/time -v; sample the 1-minute load average every 30 s into <time_file>.load.json."""
+    import threading
     print("+ " + " ".join(str(c) for c in cmd), flush=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    samples, stop = [], threading.Event()
+
+    def sample():
+        while True:
+            samples.append(os.getloadavg()[0])
+            if stop.wait(30):
+                return
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
     with open(log, "w") as f:
         r = subprocess.run(["/usr/bin/time", "-v", "-o", str(time_file), "nice", "-n", "5", *map(str, cmd)],
                            cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, env=env)
+    stop.set()
+    th.join()
+    Path(str(time_file) + ".load.json").write_text(json.dumps({"loadavg_1min_samples": samples}) + "\n")
     if r.returncode != 0:
         raise SystemExit(f"failed ({r.returncode}): see {log}")
 
 
 def parse_time_v(path):
     text = Path(path).read_text()
+    load = Path(str(path) + ".load.json")
+    samples = json.loads(load.read_text())["loadavg_1min_samples"] if load.exists() else []
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", text).group(1)
     secs = 0.0
     for part in wall.split(":"):
         secs = secs * 60 + float(part)
-    return {"peak_rss_mb": rss_kb / 1024.0, "wall_seconds": secs}
+    return {"peak_rss_mb": rss_kb / 1024.0, "wall_seconds": secs,
+            "loadavg_mean": statistics.mean(samples) if samples else None, "loadavg_max": max(samples) if samples else None}
 
 
 def run_st(seed, a):
@@ -164,7 +182,9 @@ def table(seeds, a):
     runs = {"st": [r for s in seeds if (r := collect_st(s))], "ours": [r for s in seeds if (r := collect_ours(s, a.data_dir))]}
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# Side-by-side STSb fine-tuning ({Path(a.model).name}, test split, 1379 pairs)", "",
-             f"Date: {date}. Machine: {machine()}. Shared with other jobs (load average during the runs was 2-4 on 2 vCPUs); all runs niced.",
+             f"Date: {date}. Machine: {machine()}. Shared with other jobs: all runs niced; 1-min load average during each run (mean / max, 2 vCPUs): " + "; ".join(
+                 f"{r['framework']} seed {r['seed']} {r['loadavg_mean']:.1f} / {r['loadavg_max']:.1f}" if r.get("loadavg_mean") is not None
+                 else f"{r['framework']} seed {r['seed']} not sampled" for k in ("st", "ours") for r in runs[k]) + ".",
              "Recipe (both): BCEWithLogits on gold/5, batch 16, 4 epochs, AdamW lr 2e-5 wd 0.01, 10 % linear warm-up then linear decay, clip 1.0, max length 512.", ""]
     hdr = "| framework | backend | seeds | test Pearson | test Spearman | train pairs/s (train only) | train pairs/s (incl. validation) | inference pairs/s (test, batch 32) | peak RSS MB | wall time |"
     lines += [hdr, "|---" * (hdr.count("|") - 1) + "|"]
