@@ -15,7 +15,7 @@ import { disposeInputs, encoderInputs, SequenceClassifier } from './models/seque
 import { PairTokenizer, type EncodedPair } from './tokenizer/index.js';
 import { writeFileAtomic } from './util/fs.js';
 import { ProgressBar } from './util/progress.js';
-import { VERSION } from './version.js';
+import { sentenceTransformersBlock } from './version.js';
 
 export type Pair = readonly [string, string];
 
@@ -187,7 +187,7 @@ export class CrossEncoder {
       id2label,
       label2id,
       torch_dtype: 'float32',
-      sentence_transformers: { activation_fn: activationToTorch(this.activation), version: `tfjs-cross-encoder ${VERSION}` },
+      sentence_transformers: sentenceTransformersBlock(activationToTorch(this.activation)),
     };
   }
 

@@ -83,6 +83,8 @@ describe('CrossEncoder', () => {
       expect(String((cfg.architectures as string[])[0])).to.match(/ForSequenceClassification$/);
       expect(cfg.id2label).to.deep.equal({ 0: 'LABEL_0' });
       expect((cfg.sentence_transformers as { activation_fn: string }).activation_fn).to.equal('torch.nn.modules.activation.Sigmoid');
+      // sentence-transformers parses this with packaging.version: it must be a plain release number.
+      expect((cfg.sentence_transformers as { version: string }).version).to.match(/^\d+\.\d+\.\d+$/);
       const H = a.config.hiddenSize;
       const I = a.config.intermediateSize;
       if (name.startsWith('tiny-bert')) {

@@ -10,7 +10,7 @@ import { initBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { PairTokenizer } from '../tokenizer/index.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { VERSION } from '../version.js';
+import { sentenceTransformersBlock } from '../version.js';
 import { classificationClassName, parseConfig } from './config.js';
 import { initParams } from './load-weights.js';
 import { saveWeights } from './save-weights.js';
@@ -51,7 +51,7 @@ export async function createRandomModel(outDir: string, opts: RandomModelOptions
   const saved = {
     architectures: [classificationClassName(config)],
     ...raw,
-    sentence_transformers: { activation_fn: activationToTorch(numLabels === 1 ? 'sigmoid' : 'identity'), version: `tfjs-cross-encoder ${VERSION}` },
+    sentence_transformers: sentenceTransformersBlock(activationToTorch(numLabels === 1 ? 'sigmoid' : 'identity')),
   };
   await writeFileAtomic(path.join(outDir, 'config.json'), JSON.stringify(saved, null, 2) + '\n');
 }
