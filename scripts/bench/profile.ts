@@ -5,6 +5,8 @@
  * and a tf.profile breakdown per kernel (BatchMatMul split by shape and transpose flags).
  *
  *   npx tsx scripts/bench/profile.ts --shape minilm --backend wasm [--reps 3] [--warmup 3] [--top 25] [--no-profile]
+ *     [--infer] (forward only, inference mode)  [--batch 16]  [--padded] (dense layers on padded rows too)
+ *     [--stock-bmm] (tfjs' own batched matmul and gather)  [--trace-memory] (wasm heap, tensor bytes, RSS per phase)
  */
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
@@ -28,11 +30,19 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '16' },
     'no-profile': { type: 'boolean', default: false },
     infer: { type: 'boolean', default: false },
+    'stock-bmm': { type: 'boolean', default: false },
+    padded: { type: 'boolean', default: false },
+    'trace-memory': { type: 'boolean', default: false },
   },
 });
 const shape = SHAPES[values.shape as ShapeName];
 if (!shape) throw new Error(`unknown shape ${values.shape}`);
 await initBackend(values.backend);
+// Dynamic imports, so this script also runs on trees from before these switches existed (before/after timings).
+const ops = (await import('../../lib/models/layers/ops.js')) as { setFastWasmKernels?: (on: boolean) => void };
+const block = (await import('../../lib/models/layers/transformer-block.js')) as { setUnpaddedTraining?: (on: boolean) => void };
+if (values['stock-bmm']) ops.setFastWasmKernels?.(false);
+if (values.padded) block.setUnpaddedTraining?.(false);
 const dir = await ensureModel(shape);
 const model = await CrossEncoder.fromPretrained(dir);
 const data = (await loadStsbFromDir(path.join(SHARED, 'data', 'stsb'), 'train')).examples;
@@ -45,6 +55,14 @@ const params = model.model.trainableVariables();
 const opt = new AdamW();
 process.stderr.write(`${shape.label} on ${values.backend}: batch ${B} × seq ${batch.seqLen}\n`);
 
+const heapMB = () => {
+  const w = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm;
+  return w ? `heap ${(w.HEAPU8.length / 2 ** 20).toFixed(0)} MiB, ` : '';
+};
+const trace = (what: string) => {
+  if (values['trace-memory']) process.stderr.write(`${what}: ${heapMB()}tensors ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
+};
+
 function step(): void {
   const inputs = encoderInputs(batch, model.config);
   const lab = tf.tensor2d(labels, [B, 1]);
@@ -55,10 +73,14 @@ function step(): void {
       l.dispose();
       return;
     }
+    trace('before step');
     const g = computeGradients(params, [{ size: B, loss: () => bceWithLogits(model.model.logits(inputs, model.model.context(true)), lab) }]);
+    trace('gradients');
     const norm = globalNorm(g.grads);
     clipGradients(g.grads, norm, 1);
+    trace('clipped');
     opt.apply(params, g.grads, 2e-5);
+    trace('adamw');
     tf.dispose([...g.grads.values()]);
   } finally {
     disposeInputs(inputs);

@@ -1,14 +1,19 @@
 /**
- * Differentiable building blocks with gradients written for speed on the wasm backend:
+ * Differentiable building blocks with kernels and gradients chosen for speed and memory, mostly for the wasm backend.
  * - dense: tfjs' stock matMul gradient asks for transposeA/transposeB matMuls, which wasm runs in a naive loop
  *   (1-3 GFLOP/s); materialising the transpose and calling a plain matMul runs through XNNPACK (~40 GFLOP/s).
  * - gatherRows: the stock gather gradient (UnsortedSegmentSum) is missing on wasm and loops over the whole
  *   vocabulary on cpu; scatterND gives the same sums (duplicate ids add up) in time proportional to the batch.
+ *   On wasm the gather itself is our row-copy kernel (tfjs-wasm's GatherV2 walks every element: ~100× slower).
  * - batchMatMul (attention's q·kᵀ and probs·v): wasm runs every batched or transposed matMul in a scalar loop
  *   (`slow_batch_matmul`, 1.5-2 GFLOP/s); only a plain 2-D product goes to XNNPACK. On wasm we run one XNNPACK
  *   product per batch entry on zero-copy views of the operands (see `slicedBatchMatMulWasm`), and the gradient uses
  *   the same kernel on materialised transposes.
- * All are exact: same maths as the stock gradients, only the kernel choice (and so the float summation order) differs.
+ * - layerNorm, GELU, scaledMaskedSoftmax, dropoutOp: the forward ops are the stock ones (same values); the gradient
+ *   is one custom op computed in a tidy. tfjs keeps every tape node's inputs and every intermediate gradient until the
+ *   whole backward pass ends, so fewer, coarser nodes cut the training step's peak memory (and some time).
+ * All are exact: same maths as the stock gradients, only the kernel choice (and so the float summation order) differs;
+ * spec/speed-paths.spec.ts checks values and gradients against the stock formulation on wasm and cpu.
  */
 import { tf } from '../../backend.js';
 

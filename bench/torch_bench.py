@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""PyTorch side of `npm run bench`: the same shapes and the very same tokenised batches as the TF.js run.
+
+    bench/.venv/bin/python bench/torch_bench.py --config MODEL_DIR/config.json --batches BATCHES.json --threads 2
+
+The batches file is written by the TF.js child (scripts/bench/child.ts): padded input ids, attention masks and token
+type ids of every training batch (warm-up + timed) and every inference batch, exactly as the library fed them.
+The model is transformers' BertForSequenceClassification / RobertaForSequenceClassification, randomly initialised
+from the same config.json (dropout as configured, num_labels 1); when transformers is missing, a plain torch
+re-implementation of the same post-LN encoder and head is used instead (the result says which).
+Training: AdamW (lr 2e-5, weight decay 0.01), BCEWithLogitsLoss, clip_grad_norm_ 1.0, model.train().
+Inference: model.eval() under torch.inference_mode(); one warm-up pass over the batches, then a timed pass.
+Prints one JSON object on stdout (pairs/s, per-step times, ru_maxrss in KB, versions, threads).
+"""
+import argparse
+import json
+import math
+import platform
+import resource
+import sys
+import time
+
+
+def plain_model(cfg, torch):
+    """BERT/RoBERTa-style post-LN encoder + HF classification head, for when transformers is not installed."""
+    nn = torch.nn
+    H, A, I, L = cfg["hidden_size"], cfg["num_attention_heads"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    p_h, p_a = cfg.get("hidden_dropout_prob", 0.1), cfg.get("attention_probs_dropout_prob", 0.1)
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    roberta = cfg.get("model_type") == "roberta"
+
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q, self.k, self.v, self.o = (nn.Linear(H, H) for _ in range(4))
+            self.ln1, self.ln2 = nn.LayerNorm(H, eps=eps), nn.LayerNorm(H, eps=eps)
+            self.f1, self.f2 = nn.Linear(H, I), nn.Linear(I, H)
+            self.dh, self.da = nn.Dropout(p_h), nn.Dropout(p_a)
+
+        def forward(self, x, bias):
+            B, T, _ = x.shape
+            sp = lambda t: t.view(B, T, A, H // A).transpose(1, 2)
+            s = sp(self.q(x)) @ sp(self.k(x)).transpose(-1, -2) / math.sqrt(H // A) + bias
+            c = (self.da(s.softmax(-1)) @ sp(self.v(x))).transpose(1, 2).reshape(B, T, H)
+            h = self.ln1(x + self.dh(self.o(c)))
+            return self.ln2(h + self.dh(self.f2(nn.functional.gelu(self.f1(h)))))
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.word = nn.Embedding(cfg["vocab_size"], H)
+            self.pos = nn.Embedding(cfg["max_position_embeddings"], H)
+            self.typ = nn.Embedding(max(cfg.get("type_vocab_size", 2), 1), H)
+            self.ln = nn.LayerNorm(H, eps=eps)
+            self.drop = nn.Dropout(p_h)
+            self.layers = nn.ModuleList(Layer() for _ in range(L))
+            self.dense, self.out = nn.Linear(H, H), nn.Linear(H, 1)
+            for m in self.modules():
+                if isinstance(m, (nn.Linear, nn.Embedding)):
+                    nn.init.normal_(m.weight, std=cfg.get("initializer_range", 0.02))
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            B, T = input_ids.shape
+            if roberta:
+                pad = cfg.get("pad_token_id", 1)
+                m = (input_ids != pad).long()
+                pos = torch.cumsum(m, 1) * m + pad
+            else:
+                pos = torch.arange(T).expand(B, T)
+            x = self.word(input_ids) + self.pos(pos) + self.typ(token_type_ids if token_type_ids is not None else torch.zeros_like(input_ids))
+            x = self.drop(self.ln(x))
+            bias = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+            for layer in self.layers:
+                x = layer(x, bias)
+            h0 = x[:, 0]
+            return self.out(self.drop(torch.tanh(self.dense(self.drop(h0) if roberta else h0))))
+
+    return Model()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True, help="config.json of the (random-init) model")
+    ap.add_argument("--batches", required=True, help="batches JSON written by the TF.js child")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-transformers", action="store_true", help="use the plain torch re-implementation")
+    args = ap.parse_args()
+
+    out = {"ok": False, "python": platform.python_version()}
+    try:
+        import torch
+    except Exception as e:  # noqa: BLE001
+        out["error"] = f"torch is not importable ({e}); run bash bench/setup.sh"
+        print(json.dumps(out))
+        return
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    out.update(torch=torch.__version__, threads=torch.get_num_threads())
+    try:
+        import numpy  # noqa: F401
+        from threadpoolctl import threadpool_info  # type: ignore
+
+        out["blas"] = ", ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} {i.get('num_threads')}t" for i in threadpool_info())
+    except Exception:  # noqa: BLE001
+        pass
+
+    with open(args.config) as f:
+        cfg = json.load(f)
+    with open(args.batches) as f:
+        data = json.load(f)
+
+    model = None
+    out["transformers"] = None
+    if not args.no_transformers:
+        try:
+            import transformers
+            from transformers import AutoConfig, AutoModelForSequenceClassification
+
+            transformers.logging.set_verbosity_error()
+            hf_cfg = AutoConfig.for_model(**{k: v for k, v in cfg.items() if k not in ("architectures", "sentence_transformers")})
+            hf_cfg.num_labels = 1
+            model = AutoModelForSequenceClassification.from_config(hf_cfg)
+            out["transformers"] = transformers.__version__
+            out["impl"] = type(model).__name__
+        except Exception as e:  # noqa: BLE001
+            out["transformers_error"] = str(e).splitlines()[0]
+    if model is None:
+        model = plain_model(cfg, torch)
+        out["impl"] = "plain torch re-implementation (transformers unavailable)"
+
+    def tensors(b):
+        t = {"input_ids": torch.tensor(b["input_ids"]), "attention_mask": torch.tensor(b["attention_mask"])}
+        if cfg.get("type_vocab_size", 0) > 0 and cfg.get("model_type") != "roberta":
+            t["token_type_ids"] = torch.tensor(b["token_type_ids"])
+        return t
+
+    def logits_of(o):
+        return o.logits if hasattr(o, "logits") else o
+
+    warmup, steps = data["warmup"], data["steps"]
+    train = data["train"][: warmup + steps]
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-5, weight_decay=0.01)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    marks = [time.perf_counter()]
+    for b in train:
+        inp = tensors(b)
+        labels = torch.tensor(b["labels"], dtype=torch.float32)
+        loss = loss_fn(logits_of(model(**inp)).view(-1), labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        float(loss)
+        marks.append(time.perf_counter())
+    bs = len(train[0]["labels"])
+    timed = marks[-1] - marks[warmup]
+    out["train"] = {
+        "steps": steps,
+        "warmup": warmup,
+        "pairsPerSec": steps * bs / timed,
+        "stepMs": [round((marks[i + 1] - marks[i]) * 1000) for i in range(len(marks) - 1)],
+    }
+
+    model.eval()
+    n = sum(len(b["input_ids"]) for b in data["infer"])
+    with torch.inference_mode():
+        for _ in range(2):  # warm-up pass, then the timed pass
+            t = time.perf_counter()
+            for b in data["infer"]:
+                logits_of(model(**tensors(b))).numpy()
+            secs = time.perf_counter() - t
+    out["infer"] = {"pairs": n, "batchSize": len(data["infer"][0]["input_ids"]), "pairsPerSec": n / secs}
+    out["maxRssKB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out["ok"] = True
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:  # noqa: BLE001
+        print(json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"}))
+        sys.exit(0)
