@@ -98,6 +98,7 @@ try {
     numTensorsLast: numTensors[numTensors.length - 1],
     rssAfterWarmupMB: rss[job.warmup - 1] / 2 ** 20,
     rssLastMB: rss[rss.length - 1] / 2 ** 20,
+    rssMB: rss.map((r) => Math.round(r / 2 ** 20)),
   };
   result.ok = true; // training finished; inference below may still fail and says so
 

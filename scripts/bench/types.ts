@@ -55,6 +55,8 @@ export interface ChildResult {
     numTensorsLast: number;
     rssAfterWarmupMB: number;
     rssLastMB: number;
+    /** RSS after every step, warm-up included. */
+    rssMB: number[];
   };
   infer?: {
     pairs: number;
