@@ -3,10 +3,12 @@
  * with wasm's "memory access out of bounds", and so batches that would not fit are split into micro-batches
  * (gradient accumulation: same gradients up to float rounding).
  *
- * Model (calibrated with tf.profile peakBytes on this code, wasm, BERT shapes 128/384/768 wide):
+ * Model (calibrated with tf.profile peakBytes on this code, wasm, BERT shapes 128/384/768 wide, after the fused
+ * gradients of lib/models/layers/ops.ts: 68-545 kB per token per layer, i.e. 22-30 × 4·(2H + I) bytes):
  *   static   = weights 4P + Adam moments 8P (trainable) + gradients 4P (trainable) + ~3 copies of the largest variable
- *   per step = tokens × layers × (50 · 4 · (2H + I) + 40 · heads · T) bytes   (every forward and backward intermediate
- *              stays alive until the gradient call returns: measured 123-953 kB per token per layer)
+ *   per step = layers × (real tokens × 30 · 4 · (2H + I) + padded tokens × 40 · heads · T) bytes: every forward and
+ *              backward intermediate stays alive until the gradient call returns; dense layers, LayerNorm and GELU run
+ *              on real tokens only in training, attention on the padded [B, T] layout.
  */
 import * as os from 'node:os';
 import type { BackendName } from '../backend.js';
@@ -21,23 +23,28 @@ export interface MemoryPlan {
   backend: BackendName;
   limitBytes: number;
   staticBytes: number;
-  /** Bytes of activations for one example of padded length T. */
-  perExampleBytes: (seqLen: number) => number;
+  /** Bytes of activations for a batch of `batchSize` rows padded to `seqLen` holding `realTokens` real tokens. */
+  batchBytes: (realTokens: number, batchSize: number, seqLen: number) => number;
 }
 
 export function planMemory(config: EncoderConfig, counts: { total: number; trainable: number; largestTrainable: number }, backend: BackendName): MemoryPlan {
   const limitBytes = backend === 'wasm' ? WASM_HEAP_BYTES : Math.floor(os.totalmem() * 0.7);
   const staticBytes = 4 * counts.total + 12 * counts.trainable + 3 * 4 * counts.largestTrainable;
   const { hiddenSize: H, intermediateSize: I, numHeads: A, numLayers: L } = config;
-  const perExampleBytes = (T: number) => T * L * (50 * 4 * (2 * H + I) + 40 * A * T);
-  return { backend, limitBytes, staticBytes, perExampleBytes };
+  const batchBytes = (real: number, B: number, T: number) => L * (real * 30 * 4 * (2 * H + I) + B * T * 40 * A * T);
+  return { backend, limitBytes, staticBytes, batchBytes };
 }
 
-/** Largest micro-batch (≤ batchSize) whose step fits; 0 when not even one example does. */
-export function microBatchFor(plan: MemoryPlan, batchSize: number, seqLen: number): number {
+/**
+ * Largest micro-batch (≤ batchSize) whose step fits; 0 when not even one example does. `realTokens` defaults to a
+ * full batch (no padding). Splitting costs one more gradient-sized buffer (the running sum), which is accounted for.
+ */
+export function microBatchFor(plan: MemoryPlan, batchSize: number, seqLen: number, realTokens = batchSize * seqLen, gradientBytes = 0): number {
   const budget = plan.limitBytes - HEADROOM_BYTES - plan.staticBytes;
   if (budget <= 0) return 0;
-  return Math.min(batchSize, Math.floor(budget / plan.perExampleBytes(seqLen)));
+  if (plan.batchBytes(realTokens, batchSize, seqLen) <= budget) return batchSize;
+  const perRow = plan.batchBytes(realTokens / batchSize, 1, seqLen);
+  return Math.max(0, Math.min(batchSize - 1, Math.floor((budget - gradientBytes) / perRow)));
 }
 
 export function gb(bytes: number): string {
@@ -58,7 +65,7 @@ export function explainDoesNotFit(plan: MemoryPlan, batchSize: number, maxSeqLen
   if (microBatchFor(plan, batchSize, maxSeqLen) === 0) {
     let fitLen = maxSeqLen;
     while (fitLen > 8 && microBatchFor(plan, 1, fitLen) === 0) fitLen = Math.floor(fitLen * 0.8);
-    return `one example of ${maxSeqLen} tokens needs ${gb(plan.perExampleBytes(maxSeqLen))} of activations on top of ${gb(plan.staticBytes)} (limit ${gb(budget)}). What would fit: --max-length ${fitLen}${plan.backend === 'wasm' ? ', or @tensorflow/tfjs-node' : ''}.`;
+    return `one example of ${maxSeqLen} tokens needs ${gb(plan.batchBytes(maxSeqLen, 1, maxSeqLen))} of activations on top of ${gb(plan.staticBytes)} (limit ${gb(budget)}). What would fit: --max-length ${fitLen}${plan.backend === 'wasm' ? ', or @tensorflow/tfjs-node' : ''}.`;
   }
   return undefined;
 }

@@ -136,6 +136,8 @@ export class Trainer {
   private readonly opts: Resolved;
   private readonly params: Array<[string, tf.Variable]>;
   private readonly optimizer: AdamW;
+  /** Trainable parameter count (set by the memory plan). */
+  private trainableCount = 0;
 
   constructor(
     private readonly model: CrossEncoder,
@@ -303,7 +305,8 @@ export class Trainer {
         const idx = batches[b];
         const lr = lrAt(state.globalStep);
         const seqLen = Math.max(...idx.map((i) => lengths[i]));
-        const microSize = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen);
+        const realTokens = idx.reduce((a, i) => a + lengths[i], 0);
+        const microSize = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen, realTokens, 4 * this.trainableCount);
         if (microSize < idx.length && o.microBatchSize === undefined) log.debug(`step ${state.globalStep + 1}: ${idx.length} × ${seqLen} tokens in micro-batches of ${microSize}`);
         const { micro, dispose } = this.microBatches(
           idx.map((i) => encoded[i]),
@@ -400,10 +403,11 @@ export class Trainer {
     const bs = this.opts.batchSize;
     const problem = explainDoesNotFit(plan, this.opts.microBatchSize ?? 1, maxSeqLen, savings);
     if (problem) throw new TrainingError(`this model cannot train on the ${backend} backend: ${problem}`);
-    const worst = this.opts.microBatchSize ?? microBatchFor(plan, bs, maxSeqLen);
+    this.trainableCount = counts.trainable;
+    const worst = this.opts.microBatchSize ?? microBatchFor(plan, bs, maxSeqLen, bs * maxSeqLen, 4 * counts.trainable);
     log.info(
       `memory estimate (${backend}, limit ${gb(plan.limitBytes)}): weights + gradients + AdamW ${gb(plan.staticBytes)}, ` +
-        `activations ${gb(plan.perExampleBytes(maxSeqLen) * bs)} for a batch of ${bs} at the longest length ${maxSeqLen}` +
+        `activations up to ${gb(plan.batchBytes(bs * maxSeqLen, bs, maxSeqLen))} for a batch of ${bs} at the longest length ${maxSeqLen}` +
         (worst < bs ? `; such batches run as micro-batches of ${worst} (same gradients)` : ''),
     );
     return plan;
