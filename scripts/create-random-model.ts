@@ -5,7 +5,7 @@
  *     --model-type bert --layers 2 --hidden 128 --heads 2 --intermediate 512 --seed 0
  */
 import { parseArgs } from 'node:util';
-import { createRandomModel } from '../lib/models/random-init.js';
+import { configForShape, createRandomModel } from '../lib/models/random-init.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,31 +27,12 @@ if (!values.out || !values.tokenizer) {
   process.exit(2);
 }
 const type = values['model-type']!;
-const L = Number(values.layers);
-const H = Number(values.hidden);
-const A = Number(values.heads);
-const I = Number(values.intermediate);
-const roberta = type === 'roberta';
-const config: Record<string, unknown> =
-  type === 'distilbert'
-    ? { model_type: 'distilbert', dim: H, n_layers: L, n_heads: A, hidden_dim: I, activation: 'gelu', max_position_embeddings: Number(values['max-position'] ?? 512), pad_token_id: 0 }
-    : {
-        model_type: type,
-        hidden_size: H,
-        num_hidden_layers: L,
-        num_attention_heads: A,
-        intermediate_size: I,
-        hidden_act: 'gelu',
-        hidden_dropout_prob: 0.1,
-        attention_probs_dropout_prob: 0.1,
-        max_position_embeddings: Number(values['max-position'] ?? (roberta ? 514 : 512)),
-        type_vocab_size: roberta ? 1 : 2,
-        initializer_range: 0.02,
-        layer_norm_eps: roberta ? 1e-5 : 1e-12,
-        pad_token_id: roberta ? 1 : 0,
-        ...(roberta ? { bos_token_id: 0, eos_token_id: 2 } : {}),
-        position_embedding_type: 'absolute',
-      };
+if (type !== 'bert' && type !== 'roberta' && type !== 'distilbert') {
+  process.stderr.write(`--model-type must be bert, roberta or distilbert, got ${type}\n`);
+  process.exit(2);
+}
+const [L, H, A, I] = [values.layers, values.hidden, values.heads, values.intermediate].map(Number);
+const config = configForShape({ modelType: type, layers: L, hidden: H, heads: A, intermediate: I, maxPosition: values['max-position'] ? Number(values['max-position']) : undefined });
 if (values['vocab-size']) config.vocab_size = Number(values['vocab-size']);
 await createRandomModel(values.out, { config, tokenizerDir: values.tokenizer, seed: Number(values.seed), numLabels: Number(values['num-labels']) });
 process.stderr.write(`wrote a random-init ${type} (${L}x${H}, ${A} heads, FFN ${I}) to ${values.out}\n`);

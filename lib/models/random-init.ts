@@ -17,6 +17,41 @@ import { saveWeights } from './save-weights.js';
 import { SequenceClassifier } from './sequence-classifier.js';
 import { ARCH_NAMES } from './weight-names.js';
 
+export interface ShapeOptions {
+  modelType: 'bert' | 'roberta' | 'distilbert';
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  /** Default 514 for RoBERTa (padding_idx + 1 + 512), 512 otherwise. */
+  maxPosition?: number;
+}
+
+/** HF config.json keys of a BERT/RoBERTa/DistilBERT encoder of the given shape, with each family's usual defaults. */
+export function configForShape(s: ShapeOptions): Record<string, unknown> {
+  if (s.modelType === 'distilbert') {
+    return { model_type: 'distilbert', dim: s.hidden, n_layers: s.layers, n_heads: s.heads, hidden_dim: s.intermediate, activation: 'gelu', max_position_embeddings: s.maxPosition ?? 512, pad_token_id: 0 };
+  }
+  const roberta = s.modelType === 'roberta';
+  return {
+    model_type: s.modelType,
+    hidden_size: s.hidden,
+    num_hidden_layers: s.layers,
+    num_attention_heads: s.heads,
+    intermediate_size: s.intermediate,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: s.maxPosition ?? (roberta ? 514 : 512),
+    type_vocab_size: roberta ? 1 : 2,
+    initializer_range: 0.02,
+    layer_norm_eps: roberta ? 1e-5 : 1e-12,
+    pad_token_id: roberta ? 1 : 0,
+    ...(roberta ? { bos_token_id: 0, eos_token_id: 2 } : {}),
+    position_embedding_type: 'absolute',
+  };
+}
+
 export interface RandomModelOptions {
   /** HF config.json keys (model_type, hidden_size, ...). vocab_size defaults to the tokenizer's. */
   config: Record<string, unknown>;

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configForShape } from '../../lib/models/random-init.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(ROOT, '../shared');
@@ -43,24 +44,7 @@ export const SHAPES: Record<ShapeName, Shape> = {
 
 /** HF config.json keys for a shape (vocab size comes from the tokenizer: 30522 BERT, 50265 RoBERTa). */
 export function hfConfig(s: Shape): Record<string, unknown> {
-  const roberta = s.modelType === 'roberta';
-  return {
-    model_type: s.modelType,
-    hidden_size: s.hidden,
-    num_hidden_layers: s.layers,
-    num_attention_heads: s.heads,
-    intermediate_size: s.intermediate,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: s.maxPosition,
-    type_vocab_size: roberta ? 1 : 2,
-    initializer_range: 0.02,
-    layer_norm_eps: roberta ? 1e-5 : 1e-12,
-    pad_token_id: roberta ? 1 : 0,
-    ...(roberta ? { bos_token_id: 0, eos_token_id: 2 } : {}),
-    position_embedding_type: 'absolute',
-  };
+  return configForShape({ modelType: s.modelType, layers: s.layers, hidden: s.hidden, heads: s.heads, intermediate: s.intermediate, maxPosition: s.maxPosition });
 }
 
 export function modelDir(s: Shape): string {
