@@ -73,7 +73,11 @@ def parse_time_v(path):
     secs = 0.0
     for part in wall.split(":"):
         secs = secs * 60 + float(part)
-    return {"peak_rss_mb": rss_kb / 1024.0, "wall_seconds": secs,
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1))
+    system = float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
+    command = re.search(r'Command being timed: "(.*)"', text).group(1)
+    return {"peak_rss_mb": rss_kb / 1024.0, "wall_seconds": secs, "cpu_seconds": user + system,
+            "niced": command.startswith("nice "), "command": command,
             "loadavg_mean": statistics.mean(samples) if samples else None, "loadavg_max": max(samples) if samples else None}
 
 
@@ -182,16 +186,19 @@ def table(seeds, a):
     runs = {"st": [r for s in seeds if (r := collect_st(s))], "ours": [r for s in seeds if (r := collect_ours(s, a.data_dir))]}
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# Side-by-side STSb fine-tuning ({Path(a.model).name}, test split, 1379 pairs)", "",
-             f"Date: {date}. Machine: {machine()}. Shared with other jobs: all runs niced; 1-min load average during each run (mean / max, 2 vCPUs): " + "; ".join(
-                 f"{r['framework']} seed {r['seed']} {r['loadavg_mean']:.1f} / {r['loadavg_max']:.1f}" if r.get("loadavg_mean") is not None
-                 else f"{r['framework']} seed {r['seed']} not sampled" for k in ("st", "ours") for r in runs[k]) + ".",
+             f"Date: {date}. Machine: {machine()}. Shared with other jobs (other sessions' benchmarks and test runs; runs of the two frameworks may overlap); "
+             "1-min load average during each run (mean / max, 2 vCPUs), and whether the run was niced: " + "; ".join(
+                 (f"{r['framework']} seed {r['seed']} {r['loadavg_mean']:.1f} / {r['loadavg_max']:.1f}" if r.get("loadavg_mean") is not None
+                  else f"{r['framework']} seed {r['seed']} load not sampled") + (", nice 5" if r["niced"] else ", not niced")
+                 for k in ("st", "ours") for r in runs[k]) + ". Wall times and pairs/s on a loaded machine are pessimistic; "
+             "CPU time (user + sys of the whole command) depends less on the load.",
              "Recipe (both): BCEWithLogits on gold/5, batch 16, 4 epochs, AdamW lr 2e-5 wd 0.01, 10 % linear warm-up then linear decay, clip 1.0, max length 512.", ""]
-    hdr = "| framework | backend | seeds | test Pearson | test Spearman | train pairs/s (train only) | train pairs/s (incl. validation) | inference pairs/s (test, batch 32) | peak RSS MB | wall time |"
+    hdr = "| framework | backend | seeds | test Pearson | test Spearman | train pairs/s (train only) | train pairs/s (incl. validation) | inference pairs/s (test, batch 32) | peak RSS MB | wall time | CPU time |"
     lines += [hdr, "|---" * (hdr.count("|") - 1) + "|"]
     for key in ("st", "ours"):
         rs = runs[key]
         if not rs:
-            lines.append(f"| {'sentence-transformers 4.0.1' if key == 'st' else 'ours (tfjs)'} | | not run yet | | | | | | | |")
+            lines.append(f"| {'sentence-transformers 4.0.1' if key == 'st' else 'ours (tfjs)'} | | not run yet | | | | | | | | |")
             continue
         lines.append("| " + " | ".join([
             "sentence-transformers " + rs[0]["versions"]["sentence_transformers"] if key == "st" else "ours (tfjs-cross-encoder)",
@@ -201,6 +208,7 @@ def table(seeds, a):
             ms([r["train_pairs_per_s"] for r in rs], "{:.1f}"), ms([r["train_pairs_per_s_incl_eval"] for r in rs], "{:.1f}"),
             ms([r.get("inference_pairs_per_s") for r in rs], "{:.1f}"), ms([r["peak_rss_mb"] for r in rs], "{:.0f}"),
             ms([r["wall_seconds"] / 60 for r in rs], "{:.1f}") + " min",
+            ms([r["cpu_seconds"] / 60 for r in rs], "{:.1f}") + " min",
         ]) + " |")
     if runs["st"] and runs["ours"]:
         common = sorted({r["seed"] for r in runs["st"]} & {r["seed"] for r in runs["ours"]})
