@@ -20,7 +20,8 @@ Checks (tolerance 1e-4 on raw logits, every pair):
     outputs bench/results/ours-seed*/final that exist).
  4. interop, Python -> ours: M itself (saved by CrossEncoder.save_pretrained) is check 1; plus a model Python fine-tuned
     for a few steps (CrossEncoder.old_fit, BCE, lr 1e-4, 4 steps of 16 train pairs, seed 0) and saved with
-    save_pretrained, scored by both.
+    save_pretrained, scored by both; and every model sentence-transformers trained, given with --python-model (default:
+    the side-by-side outputs bench/results/st-seed*/model that exist).
 Pairs are the TSV rows exactly (split on tab, no trimming). Writes bench/results/conformance.json and conformance.md
 and exits 1 if any check fails.
 """
@@ -158,7 +159,9 @@ def main():
     ap.add_argument("--work", default=str(HERE / "results" / "conformance"))
     ap.add_argument("--ours-model", action="append", default=None,
                     help="a folder our save() wrote (e.g. a trained final/); default: bench/results/ours-seed*/final")
-    ap.add_argument("--no-trained", action="store_true", help="skip the trained final/ folders")
+    ap.add_argument("--python-model", action="append", default=None,
+                    help="a folder sentence-transformers saved (e.g. a trained model); default: bench/results/st-seed*/model")
+    ap.add_argument("--no-trained", action="store_true", help="skip the trained final/ and model/ folders of the side-by-side runs")
     a = ap.parse_args()
 
     import sentence_transformers
@@ -239,6 +242,10 @@ def main():
     r, _, _ = compare_model("interop python->ours: ST old_fit 4 steps + save_pretrained", ft, jsonl, pairs, a.threads, "python->ours")
     r["tensors_vs_start_max_abs_diff"] = tensors_equal(a.model, ft)["max_abs_tensor_diff"]
     interop.append(r)
+    pys = a.python_model if a.python_model is not None else [str(p) for p in sorted((HERE / "results").glob("st-seed*/model")) if (p / "model.safetensors").exists()]
+    for f in [] if a.no_trained else pys:
+        r, _, _ = compare_model(f"interop python->ours: trained by sentence-transformers, {Path(f).parent.name}/model", Path(f), jsonl, pairs, a.threads, "python->ours")
+        interop.append(r)
     res["checks"]["interop"] = interop
     ok &= all(x["pass"] for x in interop)
     res["pass"] = bool(ok)
