@@ -280,6 +280,8 @@ export class Trainer {
 
     const evaluate = async (epochEnd: boolean): Promise<void> => {
       if (!this.evaluator) return;
+      // An eval-steps evaluation may already have run on the epoch's last step: the model has not changed since.
+      if (epochEnd && evals.length && evals[evals.length - 1].step === state.globalStep) return;
       const r = await this.evaluator.evaluate((pairs) => this.model.predict(pairs, { showProgress: false, batchSize: 32 }), {
         outputDir: out,
         epoch: state.epoch,
