@@ -11,6 +11,8 @@ import { activeBackend, tf } from '../backend.js';
 import type { CrossEncoder } from '../cross-encoder.js';
 import { TrainingError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
+import { Checkpoint } from '../io/checkpoint.js';
+import { loadWeights } from '../models/load-weights.js';
 import { disposeInputs, encoderInputs } from '../models/sequence-classifier.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
@@ -417,8 +419,6 @@ export class Trainer {
 
   /** Load weights, optimizer moments and position from a checkpoint folder. */
   private async restore(dir: string): Promise<TrainerState> {
-    const { Checkpoint } = await import('../io/checkpoint.js');
-    const { loadWeights } = await import('../models/load-weights.js');
     const ckpt = await Checkpoint.fromDir(dir);
     loadWeights(this.model.model, ckpt);
     const shapes = new Map(this.params.map(([n, v]) => [n, v.shape as number[]]));
