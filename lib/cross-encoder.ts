@@ -12,7 +12,8 @@ import { classificationClassName, readConfig, withNumLabels, type EncoderConfig 
 import { loadWeights, type LoadReport } from './models/load-weights.js';
 import { saveWeights } from './models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
-import { PairTokenizer, type EncodedPair } from './tokenizer/index.js';
+import { checkThreads, ReplicaPool } from './parallel/replica-pool.js';
+import { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 import { writeFileAtomic } from './util/fs.js';
 import { ProgressBar } from './util/progress.js';
 import { sentenceTransformersBlock } from './version.js';
@@ -36,6 +37,12 @@ export interface PredictOptions {
   batchSize?: number;
   activation?: Activation;
   showProgress?: boolean;
+  /**
+   * Threads scoring at once: this one plus `threads − 1` worker threads, each with its own backend and copy of the
+   * model (started on first use, kept until dispose(), re-synced when the weights change). Every batch is computed
+   * exactly as in one thread, so the scores are identical. Worth it on wasm/cpu, which use one core each. Default 1.
+   */
+  threads?: number;
 }
 
 export interface RankOptions extends PredictOptions {
@@ -50,6 +57,8 @@ export interface RankResult {
 }
 
 export class CrossEncoder {
+  private pool: ReplicaPool | undefined;
+
   private constructor(
     readonly model: SequenceClassifier,
     readonly tokenizer: PairTokenizer,
@@ -115,28 +124,54 @@ export class CrossEncoder {
   async logits(pairs: readonly Pair[], opts: Omit<PredictOptions, 'activation'> = {}): Promise<Float32Array[]> {
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
+    const threads = checkThreads(opts.threads ?? 1);
     const encoded = this.encode(pairs);
     const order = encoded.map((_, i) => i).sort((a, b) => encoded[b].inputIds.length - encoded[a].inputIds.length);
-    const out: Float32Array[] = new Array(pairs.length);
+    const groups: number[][] = [];
+    for (let s = 0; s < order.length; s += batchSize) groups.push(order.slice(s, s + batchSize));
+    const batches = groups.map((idx) => this.tokenizer.pad(idx.map((i) => encoded[i])));
     const bar = new ProgressBar({ total: pairs.length, label: 'predict', unit: 'pairs', enabled: opts.showProgress === false ? false : undefined });
+    const show = opts.showProgress !== false;
     const L = this.numLabels;
-    for (let s = 0; s < order.length; s += batchSize) {
-      const idx = order.slice(s, s + batchSize);
-      const batch = this.tokenizer.pad(idx.map((i) => encoded[i]));
-      const inputs = encoderInputs(batch, this.config);
-      try {
-        const logits = tf.tidy(() => this.model.logits(inputs, this.model.context(false)));
-        const data = (await logits.data()) as Float32Array;
-        logits.dispose();
-        idx.forEach((orig, r) => (out[orig] = data.slice(r * L, (r + 1) * L)));
-      } finally {
-        disposeInputs(inputs);
+    let rows: Float32Array[];
+    if (threads > 1 && batches.length > 1) {
+      const pool = await this.replicas(threads);
+      rows = await pool.logits(batches, (b) => this.batchLogits(b), (done) => show && bar.update(Math.min(pairs.length, done * batchSize)));
+    } else {
+      rows = [];
+      for (const b of batches) {
+        rows.push(this.batchLogits(b));
+        if (show) bar.tick(b.batchSize);
+        await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
       }
-      if (opts.showProgress !== false) bar.tick(idx.length);
-      await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
     }
-    if (opts.showProgress !== false) bar.done();
+    const out: Float32Array[] = new Array(pairs.length);
+    groups.forEach((idx, g) => idx.forEach((orig, r) => (out[orig] = rows[g].slice(r * L, (r + 1) * L))));
+    if (show) bar.done();
     return out;
+  }
+
+  /** Logits of one padded batch, row-major [batchSize × numLabels]. */
+  private batchLogits(batch: BatchEncoding): Float32Array {
+    const inputs = encoderInputs(batch, this.config);
+    try {
+      const logits = tf.tidy(() => this.model.logits(inputs, this.model.context(false)));
+      const data = logits.dataSync() as Float32Array;
+      logits.dispose();
+      return data;
+    } finally {
+      disposeInputs(inputs);
+    }
+  }
+
+  /** The replica pool for `threads` (started once, restarted only when the count changes). */
+  async replicas(threads: number): Promise<ReplicaPool> {
+    if (this.pool?.threads !== threads) {
+      await this.pool?.dispose();
+      this.pool = undefined;
+      this.pool = await ReplicaPool.start(this.model, threads);
+    }
+    return this.pool;
   }
 
   /** Scores for single-output models (one number per pair), in input order. */
@@ -191,7 +226,10 @@ export class CrossEncoder {
     };
   }
 
+  /** Free the weights and stop any replica threads. */
   dispose(): void {
+    void this.pool?.dispose();
+    this.pool = undefined;
     this.model.disposeAll();
   }
 }

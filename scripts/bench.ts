@@ -11,6 +11,7 @@
  * Flags: --shapes tiny,minilm,distilroberta  --backends wasm,cpu,tensorflow  --steps N (timed training steps; default
  * 20 tiny / 10 others)  --warmup N (3)  --infer-pairs N (256)  --infer-batch N (32)  --micro-batch N  --freeze-embeddings
  * --padded (dense layers on padded rows too, the stock formulation)  --stock-kernels (tfjs' own batched matmul/gather)
+ * --threads 1,2 (our runs: the library's `threads` option; default 1 and every count up to the core count, at most 2)
  * --no-torch  --torch-threads 2,1 (one PyTorch run per count; the ratio uses the fastest)  --timeout S (per child, 1200)  --out DIR (bench/results)  --quick
  *
  * Every (shape, backend) runs in its own child process (scripts/bench/child.ts), one after the other, so each peak RSS
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'stock-kernels': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
     'torch-threads': { type: 'string', default: '2,1' },
+    threads: { type: 'string' },
     timeout: { type: 'string', default: '1200' },
     out: { type: 'string' },
     quick: { type: 'boolean', default: false },
@@ -81,6 +83,7 @@ const inferBatch = int(values['infer-batch'], 'infer-batch') ?? 32;
 const microBatch = int(values['micro-batch'], 'micro-batch');
 const torchThreads = values['torch-threads']!.split(',').map((t) => int(t.trim(), 'torch-threads')!);
 const timeoutS = int(values.timeout, 'timeout')!;
+const oursThreads = (values.threads ?? Array.from({ length: Math.min(2, os.availableParallelism()) }, (_, i) => i + 1).join(',')).split(',').map((t) => int(t.trim(), 'threads')!);
 const batchSize = 16;
 const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
 
@@ -151,7 +154,9 @@ for (const shapeName of shapeNames) {
   const modelDir = await ensureModel(shape);
   const batchesFile = path.join(work, `batches-${shapeName}.json`);
   const results: ChildResult[] = [];
-  for (const backend of backendsFor(shapeName)) {
+  for (const backend of backendsFor(shapeName))
+  for (const threads of oursThreads) {
+    const tag = `${shapeName}-${backend}-${threads}`;
     const job: ChildJob = {
       shape: shapeName,
       backend,
@@ -166,19 +171,20 @@ for (const shapeName of shapeNames) {
       freezeEmbeddings: values['freeze-embeddings'],
       padded: values.padded,
       stockKernels: values['stock-kernels'],
-      resultFile: path.join(work, `result-${shapeName}-${backend}.json`),
+      threads,
+      resultFile: path.join(work, `result-${tag}.json`),
       batchesFile: existsSync(batchesFile) ? undefined : batchesFile,
     };
-    const jobFile = path.join(work, `job-${shapeName}-${backend}.json`);
+    const jobFile = path.join(work, `job-${tag}.json`);
     await fsp.writeFile(jobFile, JSON.stringify(job));
-    log(`${shape.label} on ${backend}: ${warmup} warm-up + ${steps} timed steps of ${batchSize}, then ${inferSet.length} pairs of inference`);
+    log(`${shape.label} on ${backend}, ${threads} thread${threads > 1 ? 's' : ''}: ${warmup} warm-up + ${steps} timed steps of ${batchSize}, then ${inferSet.length} pairs of inference`);
     const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench', 'child.ts'), jobFile], timeoutS * 1000);
     let res: ChildResult;
     try {
       res = JSON.parse(await fsp.readFile(job.resultFile, 'utf8')) as ChildResult;
     } catch {
       const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
-      res = { shape: shapeName, backend, ok: false, error: `child ${r.signal ? `killed by ${r.signal}${r.signal === 'SIGKILL' ? ` (timeout ${timeoutS}s?)` : ''}` : `exited with ${r.code}`}: ${tail || 'no output'}` };
+      res = { shape: shapeName, backend, threads, ok: false, error: `child ${r.signal ? `killed by ${r.signal}${r.signal === 'SIGKILL' ? ` (timeout ${timeoutS}s?)` : ''}` : `exited with ${r.code}`}: ${tail || 'no output'}` };
     }
     if (res.error) log(`  failed: ${res.error}`);
     else log(`  train ${res.train?.pairsPerSec.toFixed(2)} pairs/s, infer ${res.infer?.pairsPerSec.toFixed(1)} pairs/s, peak RSS ${((res.maxRssKB ?? 0) / 1024).toFixed(0)} MB (${(r.ms / 1000).toFixed(0)} s)`);
@@ -228,6 +234,7 @@ const runInfo: BenchRun = {
     unpaddedTraining: !values.padded,
     wasmKernels: !values['stock-kernels'],
     torchThreads,
+    threads: oursThreads,
     data: 'STSb train (seeded permutation, seed 12) for training, first test pairs for inference; dynamic padding; default max length',
   },
   rows,

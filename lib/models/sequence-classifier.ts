@@ -33,6 +33,25 @@ export class SequenceClassifier extends Module {
     return { training, nextSeed: () => ++this.dropoutSeed }; // pre-increment: tfjs ignores a seed of 0
   }
 
+  /** How many dropout seeds one training forward pass draws (fixed by the config): counted on a 2-token input. */
+  seedsPerForward(): number {
+    let n = 0;
+    tf.tidy(() => {
+      const cfg = this.config;
+      const start = cfg.architecture === 'roberta' ? cfg.padTokenId + 1 : 0;
+      this.logits(
+        {
+          inputIds: tf.zeros([1, 2], 'int32'),
+          attentionMask: tf.ones([1, 2], 'float32'),
+          tokenTypeIds: cfg.typeVocabSize > 0 ? tf.zeros([1, 2], 'int32') : undefined,
+          positionIds: tf.tensor2d([[start, start + 1]], [1, 2], 'int32'),
+        },
+        { training: true, nextSeed: () => ++n },
+      );
+    });
+    return n;
+  }
+
   /** Logits [B, numLabels]. Call inside tf.tidy (or a gradient function). */
   logits(inputs: EncoderInputs, ctx: ForwardContext): tf.Tensor2D {
     return this.head.forward(this.encoder.forward(inputs, ctx), ctx);

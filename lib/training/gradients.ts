@@ -10,6 +10,8 @@ export interface MicroBatch {
   size: number;
   /** Builds the mean loss over this micro-batch (called inside the gradient tape). */
   loss: () => tf.Scalar;
+  /** Its share of the step's loss; default size / (sum of sizes in the list). Set when the step is split across threads. */
+  weight?: number;
 }
 
 export interface StepGradients {
@@ -26,8 +28,8 @@ export function computeGradients(params: ReadonlyArray<readonly [string, tf.Vari
   const grads = new Map<string, tf.Tensor>();
   let loss = 0;
   for (const mb of micro) {
-    const weight = mb.size / total;
-    const { value, grads: g } = tf.variableGrads(() => (micro.length === 1 ? mb.loss() : tf.mul(mb.loss(), weight)), vars);
+    const weight = mb.weight ?? mb.size / total;
+    const { value, grads: g } = tf.variableGrads(() => (weight === 1 ? mb.loss() : tf.mul(mb.loss(), weight)), vars);
     loss += value.dataSync()[0]; // already weighted, so the sum is the big-batch mean
     value.dispose();
     for (const [varName, grad] of Object.entries(g)) {

@@ -93,3 +93,28 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
     return tf.neg(tf.mean(picked)) as tf.Scalar;
   });
 }
+
+/** Which training loss, with its options: plain data, so a worker thread can rebuild the same loss. */
+export interface LossSpec {
+  kind: 'bce' | 'mse' | 'ce';
+  posWeight?: number;
+  /** For 'mse': the score the labels are compared with. */
+  activation: ScoreActivation;
+}
+
+/** The mean loss of one batch under `spec` (labels: float [B, 1] for bce/mse, int32 [B] for ce). */
+export function lossFor(spec: LossSpec, logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
+  switch (spec.kind) {
+    case 'bce':
+      return bceWithLogits(logits, labels, { posWeight: spec.posWeight });
+    case 'mse':
+      return mseOnActivated(logits, labels, spec.activation);
+    case 'ce':
+      return crossEntropy(logits, labels);
+  }
+}
+
+/** The labels tensor lossFor expects for `kind`. */
+export function labelsTensor(kind: LossSpec['kind'], labels: readonly number[]): tf.Tensor {
+  return kind === 'ce' ? tf.tensor1d(labels as number[], 'int32') : tf.tensor2d(labels as number[], [labels.length, 1]);
+}

@@ -13,13 +13,15 @@ import { TrainingError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { loadWeights } from '../models/load-weights.js';
-import { disposeInputs, encoderInputs } from '../models/sequence-classifier.js';
+import { encoderInputs } from '../models/sequence-classifier.js';
+import type { MicroBatchJob as Part } from '../parallel/protocol.js';
+import type { GradientShare, ReplicaPool } from '../parallel/replica-pool.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
 import { formatDuration, ProgressBar } from '../util/progress.js';
 import { CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint-state.js';
-import { clipGradients, computeGradients, globalNorm, type MicroBatch } from './gradients.js';
-import { bceWithLogits, crossEntropy, mseOnActivated } from './losses.js';
+import { clipGradients, computeGradients, globalNorm, type MicroBatch, type StepGradients } from './gradients.js';
+import { labelsTensor, lossFor, type LossSpec } from './losses.js';
 import { AdamW } from './optimizer.js';
 import { explainDoesNotFit, gb, microBatchFor, planMemory, type MemoryPlan } from './memory.js';
 import { epochPermutation } from './rng.js';
@@ -66,6 +68,12 @@ export interface TrainerOptions {
   metricForBest?: 'spearman' | 'pearson';
   /** Do not train the embedding tables (changes the recipe; saves memory and time). */
   freezeEmbeddings?: boolean;
+  /**
+   * Threads computing each step at once (this one plus threads − 1 workers with a model replica each): the batch is
+   * split into that many micro-batches, their gradients summed. Same result as micro-batching up to float rounding,
+   * same dropout masks. Also used for evaluation. Default 1.
+   */
+  threads?: number;
   resume?: boolean;
   showProgress?: boolean;
   /** Called after each optimizer step (tests use it to simulate crashes). */
@@ -111,6 +119,7 @@ function resolveOptions(o: TrainerOptions): Resolved {
     loggingSteps: 20,
     metricForBest: 'spearman',
     freezeEmbeddings: false,
+    threads: 1,
     resume: false,
     showProgress: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
@@ -123,6 +132,7 @@ function resolveOptions(o: TrainerOptions): Resolved {
   posInt('epochs');
   posInt('batchSize');
   posInt('microBatchSize');
+  posInt('threads');
   posInt('maxSteps');
   posInt('loggingSteps');
   posInt('evalSteps', 0);
@@ -194,37 +204,74 @@ export class Trainer {
     return createHash('sha256').update(key).digest('hex').slice(0, 16);
   }
 
-  private lossFor(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
-    switch (this.opts.loss) {
-      case 'bce':
-        return bceWithLogits(logits, labels, { posWeight: this.opts.posWeight });
-      case 'mse':
-        return mseOnActivated(logits, labels, this.model.activation === 'identity' ? 'identity' : 'sigmoid');
-      case 'ce':
-        return crossEntropy(logits, labels);
-    }
+  private get lossSpec(): LossSpec {
+    return { kind: this.opts.loss, posWeight: this.opts.posWeight, activation: this.model.activation === 'identity' ? 'identity' : 'sigmoid' };
   }
 
-  private microBatches(rows: readonly EncodedPair[], labels: readonly number[], microSize: number): { micro: MicroBatch[]; dispose: () => void } {
+  /**
+   * One step's micro-batches: part i gets the dropout seeds it would get in a plain sequential step
+   * (seedStart + i · seedsPerForward), so every split, across threads or not, sees the same masks.
+   */
+  private microBatches(rows: readonly EncodedPair[], labels: readonly number[], microSize: number, seedStart: number, seedsPerForward: number): Part[] {
     const size = Math.max(1, Math.min(microSize, rows.length));
-    const micro: MicroBatch[] = [];
-    const owned: tf.Tensor[] = [];
-    const inputsList: ReturnType<typeof encoderInputs>[] = [];
+    const parts: Part[] = [];
     for (let s = 0; s < rows.length; s += size) {
-      const part = rows.slice(s, s + size);
-      const inputs = encoderInputs(this.model.tokenizer.pad(part), this.model.config);
-      inputsList.push(inputs);
-      const lab = this.opts.loss === 'ce' ? tf.tensor1d(labels.slice(s, s + size), 'int32') : tf.tensor2d(labels.slice(s, s + size), [part.length, 1]);
-      owned.push(lab);
-      micro.push({ size: part.length, loss: () => this.lossFor(this.model.model.logits(inputs, this.model.model.context(true)), lab) });
+      const batch = this.model.tokenizer.pad(rows.slice(s, s + size));
+      parts.push({ batch, labels: labels.slice(s, s + size), weight: batch.batchSize / rows.length, seed: seedStart + parts.length * seedsPerForward });
     }
-    return {
-      micro,
-      dispose: () => {
-        tf.dispose(owned);
-        inputsList.forEach(disposeInputs);
-      },
-    };
+    return parts;
+  }
+
+  /** Loss and summed gradients of one step; parts i with i mod threads = w + 1 go to worker w, the rest run here. */
+  private async stepGradients(parts: Part[], pool: ReplicaPool | undefined): Promise<StepGradients> {
+    const threads = pool?.threads ?? 1;
+    const mine = parts.filter((_, i) => i % threads === 0);
+    let remote: Promise<GradientShare | undefined>[] = [];
+    if (pool) {
+      await pool.sync();
+      const jobs = Array.from({ length: threads - 1 }, (_, w) => parts.filter((_, i) => i % threads === w + 1));
+      remote = pool.gradients(this.params, jobs, this.lossSpec);
+    }
+    const m = this.model.model;
+    const owned: tf.Tensor[] = [];
+    const micro: MicroBatch[] = mine.map((part) => {
+      const inputs = encoderInputs(part.batch, this.model.config);
+      const labels = labelsTensor(this.opts.loss, part.labels);
+      owned.push(inputs.inputIds, inputs.attentionMask, inputs.positionIds, labels, ...(inputs.tokenTypeIds ? [inputs.tokenTypeIds] : []));
+      return {
+        size: part.batch.batchSize,
+        weight: part.weight,
+        loss: () => {
+          m.dropoutSeed = part.seed;
+          return lossFor(this.lossSpec, m.logits(inputs, m.context(true)), labels);
+        },
+      };
+    });
+    let g: StepGradients;
+    try {
+      g = computeGradients(this.params, micro);
+    } finally {
+      tf.dispose(owned);
+      // Worker shares still running must finish (or fail) before their buffers are reused.
+      if (remote.length) await Promise.allSettled(remote);
+    }
+    try {
+      const slots = remote.length ? pool!.gradientSlots() : [];
+      for (const share of await Promise.all(remote)) {
+        if (!share) continue;
+        g.loss += share.loss;
+        for (const s of slots) {
+          const prev = g.grads.get(s.name);
+          const theirs = share.grads.subarray(s.offset, s.offset + s.size);
+          g.grads.set(s.name, tf.tidy(() => (prev ? tf.add(prev, tf.tensor(theirs, s.shape)) : tf.tensor(theirs.slice(), s.shape))));
+          prev?.dispose();
+        }
+      }
+    } catch (e) {
+      tf.dispose([...g.grads.values()]);
+      throw e;
+    }
+    return g;
   }
 
   async run(): Promise<TrainResult> {
@@ -268,6 +315,8 @@ export class Trainer {
       await fsp.rm(logFile, { force: true });
     }
     this.model.model.dropoutSeed = state.dropoutSeed;
+    const seedsPerForward = this.model.model.seedsPerForward();
+    const pool = o.threads > 1 ? await this.model.replicas(o.threads) : undefined;
     const trainLog = new TrainingLog(logFile);
     const evals: EvalPoint[] = (await readLog(logFile)).filter((r): r is LogRow & EvalPoint => r.type === 'eval').map(({ step, epoch, pearson, spearman }) => ({ step, epoch, pearson, spearman }));
     let best: EvalPoint | undefined = evals.find((e) => e.step === state.bestStep);
@@ -284,7 +333,7 @@ export class Trainer {
       if (!this.evaluator) return;
       // An eval-steps evaluation may already have run on the epoch's last step: the model has not changed since.
       if (epochEnd && evals.length && evals[evals.length - 1].step === state.globalStep) return;
-      const r = await this.evaluator.evaluate((pairs) => this.model.predict(pairs, { showProgress: false, batchSize: 32 }), {
+      const r = await this.evaluator.evaluate((pairs) => this.model.predict(pairs, { showProgress: false, batchSize: 32, threads: o.threads }), {
         outputDir: out,
         epoch: state.epoch,
         steps: epochEnd ? -1 : state.globalStep,
@@ -310,17 +359,22 @@ export class Trainer {
         const lr = lrAt(state.globalStep);
         const seqLen = Math.max(...idx.map((i) => lengths[i]));
         const realTokens = idx.reduce((a, i) => a + lengths[i], 0);
-        const microSize = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen, realTokens, 4 * this.trainableCount);
+        const planned = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen, realTokens, 4 * this.trainableCount);
+        const microSize = Math.min(planned, Math.ceil(idx.length / o.threads));
         if (microSize < idx.length && o.microBatchSize === undefined) log.debug(`step ${state.globalStep + 1}: ${idx.length} × ${seqLen} tokens in micro-batches of ${microSize}`);
-        const { micro, dispose } = this.microBatches(
+        const seedStart = this.model.model.dropoutSeed;
+        const parts = this.microBatches(
           idx.map((i) => encoded[i]),
           idx.map((i) => this.train[i].label),
           microSize,
+          seedStart,
+          seedsPerForward,
         );
         let loss: number;
         let norm: number;
-        try {
-          const g = computeGradients(this.params, micro);
+        {
+          const g = await this.stepGradients(parts, pool);
+          this.model.model.dropoutSeed = seedStart + parts.length * seedsPerForward;
           loss = g.loss;
           norm = globalNorm(g.grads);
           if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
@@ -332,8 +386,6 @@ export class Trainer {
           clipGradients(g.grads, norm, o.maxGradNorm);
           this.optimizer.apply(this.params, g.grads, lr);
           tf.dispose([...g.grads.values()]);
-        } finally {
-          dispose();
         }
         state.globalStep++;
         state.batchInEpoch = b + 1;

@@ -4,7 +4,7 @@
  *   node --import tsx scripts/bench/child.ts <job.json>
  *
  * Trains with the library's Trainer (batch 16, trainer defaults, no shuffling so batch i is examples[16i .. 16i+15]),
- * times the steps after the warm-up with onStep, then scores the inference pairs twice with CrossEncoder.predict
+ * `threads` as the library's option (1: this thread alone), times the steps after the warm-up with onStep, then scores the inference pairs twice with CrossEncoder.predict
  * (the first call warms up, the second is timed). Writes a ChildResult JSON to job.resultFile. It also writes the
  * tokenised batches it fed (job.batchesFile, when given) for the PyTorch side, so both see identical token counts.
  */
@@ -21,7 +21,7 @@ import type { ChildJob, ChildResult, DumpedBatch } from './types.js';
 
 const job = JSON.parse(await fsp.readFile(process.argv[2]!, 'utf8')) as ChildJob;
 setLogLevel('warn');
-const result: ChildResult = { shape: job.shape, backend: job.backend, ok: false };
+const result: ChildResult = { shape: job.shape, backend: job.backend, threads: job.threads, ok: false };
 
 async function writeResult(): Promise<void> {
   result.maxRssKB = process.resourceUsage().maxRSS;
@@ -73,6 +73,7 @@ try {
     loggingSteps: 1_000_000,
     microBatchSize: job.microBatchSize,
     freezeEmbeddings: job.freezeEmbeddings,
+    threads: job.threads,
     onStep: () => {
       stepTimes.push(performance.now());
       numTensors.push(tf.memory().numTensors);
@@ -105,9 +106,9 @@ try {
   // ---- inference
   const before = tf.memory().numTensors;
   const w0 = performance.now();
-  await model.predict(pairs, { batchSize: job.inferBatchSize, showProgress: false });
+  await model.predict(pairs, { batchSize: job.inferBatchSize, showProgress: false, threads: job.threads });
   const w1 = performance.now();
-  await model.predict(pairs, { batchSize: job.inferBatchSize, showProgress: false });
+  await model.predict(pairs, { batchSize: job.inferBatchSize, showProgress: false, threads: job.threads });
   const w2 = performance.now();
   result.infer = {
     pairs: pairs.length,

@@ -29,6 +29,8 @@ export interface BenchRun {
     unpaddedTraining: boolean;
     wasmKernels: boolean;
     torchThreads: number[];
+    /** Our thread counts (the library's `threads` option). */
+    threads?: number[];
     data: string;
   };
   rows: BenchRow[];
@@ -57,7 +59,8 @@ export function markdownReport(run: BenchRun): string {
       .join(', ')}; inference: CrossEncoder.predict over ${s.inferPairs} STSb test pairs, batch ${s.inferBatch}, length-sorted, second of two calls timed. ` +
       `${s.unpaddedTraining ? 'Training runs dense layers on real tokens only (unpadded, exact; PyTorch computes the padded rows too). ' : 'Training runs dense layers on padded rows too (--padded). '}` +
       `${s.wasmKernels ? '' : 'Stock tfjs kernels (--stock-kernels). '}${s.microBatchSize ? `microBatchSize ${s.microBatchSize}. ` : ''}${s.freezeEmbeddings ? 'Embeddings frozen. ' : ''}` +
-      `PyTorch trains and scores the identical token batches.`,
+      `PyTorch trains and scores the identical token batches. ` +
+      `"N threads": the library's \`threads\` option, this thread plus N − 1 worker threads, each with its own wasm instance and model replica; predict shares out whole batches (identical scores), training splits each batch of 16 into N micro-batches and sums their gradients (same result as micro-batching, same dropout masks).`,
   );
   lines.push('');
   const thr = s.torchThreads.map((t) => `${t} thr`).join(' / ');
@@ -76,13 +79,13 @@ export function markdownReport(run: BenchRun): string {
     const err = res.error ? ` ⚠ ${res.error.slice(0, 120)}` : '';
     const torchRss = ok.length ? ok.map((t) => mb(t.maxRssKB)).join(', ') : '–';
     lines.push(
-      `| ${r.label} | ${res.backend}${err} | ${f(res.train?.pairsPerSec, 2)} | ${cell((t) => t.train?.pairsPerSec, 2)} | ${ratio(res.train?.pairsPerSec, bt?.train?.pairsPerSec)}${vs(bt)} | ${f(res.infer?.pairsPerSec)} | ${cell((t) => t.infer?.pairsPerSec, 1)} | ${ratio(res.infer?.pairsPerSec, bi?.infer?.pairsPerSec)}${vs(bi)} | ${mb(res.maxRssKB)} / ${torchRss} | ${drift} |`,
+      `| ${r.label} | ${res.backend}${(res.threads ?? 1) > 1 ? `, ${res.threads} threads` : ''}${err} | ${f(res.train?.pairsPerSec, 2)} | ${cell((t) => t.train?.pairsPerSec, 2)} | ${ratio(res.train?.pairsPerSec, bt?.train?.pairsPerSec)}${vs(bt)} | ${f(res.infer?.pairsPerSec)} | ${cell((t) => t.infer?.pairsPerSec, 1)} | ${ratio(res.infer?.pairsPerSec, bi?.infer?.pairsPerSec)}${vs(bi)} | ${mb(res.maxRssKB)} / ${torchRss} | ${drift} |`,
     );
   }
   lines.push('');
-  const rss = run.rows.filter((r) => r.result.train).map((r) => `${r.shape}/${r.result.backend} ${Math.round(r.result.train!.rssAfterWarmupMB)} → ${Math.round(r.result.train!.rssLastMB)}`);
+  const rss = run.rows.filter((r) => r.result.train).map((r) => `${r.shape}/${r.result.backend}×${r.result.threads ?? 1} ${Math.round(r.result.train!.rssAfterWarmupMB)} → ${Math.round(r.result.train!.rssLastMB)}`);
   if (rss.length) lines.push(`RSS over the timed steps (MB, after warm-up → last step): ${rss.join('; ')}.`);
-  const infDrift = run.rows.filter((r) => r.result.infer).map((r) => `${r.shape}/${r.result.backend} ${r.result.infer!.numTensorsDrift}`);
+  const infDrift = run.rows.filter((r) => r.result.infer).map((r) => `${r.shape}/${r.result.backend}×${r.result.threads ?? 1} ${r.result.infer!.numTensorsDrift}`);
   if (infDrift.length) lines.push(`numTensors drift over the two predict calls: ${infDrift.join('; ')}.`);
   const failedTorch = run.rows.flatMap((r) => r.torch).find((t) => !t.ok);
   if (failedTorch) lines.push(`PyTorch failed: ${failedTorch.error}`);

@@ -24,6 +24,8 @@ export interface ChildJob {
   padded?: boolean;
   /** Use tfjs' stock batched matmul and gather instead of our wasm kernels. */
   stockKernels?: boolean;
+  /** Threads for training and predict (the library's `threads` option: the caller plus worker replicas). */
+  threads: number;
   resultFile: string;
   batchesFile?: string;
 }
@@ -39,6 +41,7 @@ export interface DumpedBatch {
 export interface ChildResult {
   shape: ShapeName;
   backend: string;
+  threads?: number;
   ok: boolean;
   error?: string;
   backendSource?: string;

@@ -1,0 +1,79 @@
+/**
+ * Messages between the calling thread and its replica workers (lib/parallel/replica-worker.ts). Everything here is
+ * plain data (structured clone); weights, gradients, a work counter and outputs travel through SharedArrayBuffers,
+ * so a sync or a gradient hand-over is one memcpy per side and no message per batch.
+ */
+import type { EncoderConfig } from '../models/config.js';
+import type { BatchEncoding } from '../tokenizer/index.js';
+import type { LossSpec } from '../training/losses.js';
+import type { LogLevel } from '../util/log.js';
+
+/** Where one parameter lives in a flat float32 buffer (offset and length in elements). */
+export interface Slot {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+/** Slots for `params` laid end to end; returns them with the total element count. */
+export function layoutSlots(params: ReadonlyArray<{ name: string; shape: number[] }>): { slots: Slot[]; total: number } {
+  let offset = 0;
+  const slots = params.map(({ name, shape }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const slot = { name, shape: [...shape], offset, size };
+    offset += size;
+    return slot;
+  });
+  return { slots, total: offset };
+}
+
+export interface InitRequest {
+  type: 'init';
+  backend: string;
+  logLevel: LogLevel;
+  config: EncoderConfig;
+  /** Every parameter of the model, in `weights`. */
+  slots: Slot[];
+  weights: SharedArrayBuffer;
+}
+
+/** Reload every parameter from the shared weights buffer (the caller has rewritten it). */
+export interface SyncRequest {
+  type: 'sync';
+}
+
+/**
+ * Score batches until none is left. Batches are claimed by Atomics.add on counter[0] (the calling thread claims from
+ * the same counter), each finished batch adds 1 to counter[1], and batch i's logits go to out[outOffsets[i] ...].
+ */
+export interface LogitsRequest {
+  type: 'logits';
+  batches: BatchEncoding[];
+  counter: SharedArrayBuffer;
+  out: SharedArrayBuffer;
+  outOffsets: number[];
+}
+
+/** One micro-batch of a training step: its tokens, labels, loss weight (size / batch size) and first dropout seed. */
+export interface MicroBatchJob {
+  batch: BatchEncoding;
+  labels: number[];
+  weight: number;
+  seed: number;
+}
+
+/** Gradients of Σ weight · loss(micro-batch) for `slots` (the trainable parameters), summed into `grads`. */
+export interface GradientsRequest {
+  type: 'grads';
+  micro: MicroBatchJob[];
+  loss: LossSpec;
+  slots: Slot[];
+  grads: SharedArrayBuffer;
+}
+
+export type Request = InitRequest | SyncRequest | LogitsRequest | GradientsRequest;
+
+export type Reply =
+  | { id: number; ok: true; loss?: number }
+  | { id: number; ok: false; message: string; stack?: string };

@@ -1,0 +1,233 @@
+/**
+ * Data parallelism over worker_threads. tfjs runs wasm on one thread in Node (its threaded build is disabled there),
+ * so one process uses one core. A pool holds `threads − 1` worker threads, each with its own backend and a replica
+ * of the model; the calling thread is the remaining replica. Scoring: every replica claims whole batches from a
+ * shared counter, so each batch is computed exactly as it would be in one thread (identical logits). Training: the
+ * step's micro-batches are shared out; gradients are summed as micro-batching sums them (equal up to float
+ * rounding). Replicas get the caller's weights through one SharedArrayBuffer, re-sent only when a parameter changed.
+ */
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { activeBackend, tf } from '../backend.js';
+import { UsageError } from '../errors.js';
+import type { SequenceClassifier } from '../models/sequence-classifier.js';
+import type { BatchEncoding } from '../tokenizer/index.js';
+import type { LossSpec } from '../training/losses.js';
+import { getLogLevel } from '../util/log.js';
+import { layoutSlots, type MicroBatchJob, type Reply, type Request, type Slot } from './protocol.js';
+
+/**
+ * A worker running replica-worker beside this file: the .js from dist/, or the .ts when running from source under
+ * tsx, whose loader workers do not inherit (so the worker registers it first).
+ */
+function spawnReplica(): Worker {
+  if (path.extname(fileURLToPath(import.meta.url)) !== '.ts') return new Worker(new URL('./replica-worker.js', import.meta.url));
+  // tsx's ESM api (index.mjs) beside the CommonJS entry that require.resolve finds.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const script = new URL('./replica-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+/** Check a `threads` option: a positive integer. */
+export function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a positive integer, got ${threads}`);
+  return threads;
+}
+
+class ReplicaWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (r: Reply & { ok: true }) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  constructor(readonly index: number) {
+    this.worker = spawnReplica();
+    this.worker.unref(); // an idle pool never keeps the process alive
+    this.worker.on('message', (reply: Reply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (reply.ok) p.resolve(reply);
+      else p.reject(Object.assign(new Error(`replica thread ${this.index}: ${reply.message}`), { workerStack: reply.stack }));
+    });
+    this.worker.on('error', (e) => this.fail(new Error(`replica thread ${this.index} crashed: ${e.message}`)));
+    this.worker.on('exit', (code) => this.fail(new Error(`replica thread ${this.index} exited (code ${code})`)));
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  request(req: Request, transfer: ArrayBuffer[] = []): Promise<Reply & { ok: true }> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    this.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, req }, transfer);
+    });
+  }
+
+  terminate(): Promise<number> {
+    this.fail(new Error(`replica thread ${this.index} was disposed`));
+    return this.worker.terminate();
+  }
+}
+
+export interface GradientShare {
+  /** Σ weight · loss over the micro-batches this worker computed. */
+  loss: number;
+  /** Its summed gradients, laid out by `slots`. */
+  grads: Float32Array;
+}
+
+export class ReplicaPool {
+  private readonly weights: Float32Array;
+  /** Each parameter's dataId at the last sync: tfjs gives a variable a new dataId on every assign. */
+  private readonly synced = new Map<string, object>();
+  private gradBuffers: { key: string; slots: Slot[]; buffers: SharedArrayBuffer[] } | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly model: SequenceClassifier,
+    private readonly workers: ReplicaWorker[],
+    private readonly slots: Slot[],
+    weights: SharedArrayBuffer,
+  ) {
+    this.weights = new Float32Array(weights);
+  }
+
+  /** Threads scoring or training at once: the caller plus the workers. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Start `threads − 1` replica workers on the active backend, with the model's current weights. */
+  static async start(model: SequenceClassifier, threads: number): Promise<ReplicaPool> {
+    checkThreads(threads);
+    if (threads < 2) throw new UsageError('a replica pool needs threads ≥ 2 (1 is the calling thread alone)');
+    const backend = activeBackend()?.name ?? tf.getBackend();
+    const vars = model.trainableVariables();
+    const { slots, total } = layoutSlots(vars.map(([name, v]) => ({ name, shape: v.shape })));
+    const sab = new SharedArrayBuffer(4 * total);
+    const workers = Array.from({ length: threads - 1 }, (_, i) => new ReplicaWorker(i + 1));
+    const pool = new ReplicaPool(model, workers, slots, sab);
+    try {
+      pool.writeWeights();
+      await Promise.all(workers.map((w) => w.request({ type: 'init', backend, logLevel: getLogLevel(), config: model.config, slots, weights: sab })));
+    } catch (e) {
+      await pool.dispose();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Copy the caller's parameters into the shared buffer; true when any changed since the last copy. */
+  private writeWeights(): boolean {
+    const vars = new Map(this.model.trainableVariables());
+    const stale = this.slots.filter((s) => this.synced.get(s.name) !== vars.get(s.name)!.dataId);
+    for (const s of stale) {
+      const v = vars.get(s.name)!;
+      this.weights.set(v.dataSync() as Float32Array, s.offset);
+      this.synced.set(s.name, v.dataId);
+    }
+    return stale.length > 0;
+  }
+
+  /** Bring every replica up to the caller's current weights (nothing to do when no parameter changed). */
+  async sync(): Promise<void> {
+    this.alive();
+    if (this.writeWeights()) await Promise.all(this.workers.map((w) => w.request({ type: 'sync' })));
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new UsageError('this replica pool was disposed');
+  }
+
+  /**
+   * Logits of every batch ([batchSize × numLabels] each, in batch order). `local` scores a batch on the calling
+   * thread; `onProgress` gets the number of batches finished so far.
+   */
+  async logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Float32Array, onProgress?: (batchesDone: number) => void): Promise<Float32Array[]> {
+    await this.sync();
+    const L = this.model.config.numLabels;
+    const outOffsets: number[] = [];
+    let total = 0;
+    for (const b of batches) {
+      outOffsets.push(total);
+      total += b.batchSize * L;
+    }
+    const counterBuf = new SharedArrayBuffer(8);
+    const counter = new Int32Array(counterBuf);
+    const outBuf = new SharedArrayBuffer(4 * total);
+    const out = new Float32Array(outBuf);
+    const remote = this.workers.map((w) => w.request({ type: 'logits', batches, counter: counterBuf, out: outBuf, outOffsets }));
+    // Settle every worker before returning or throwing, so none is still writing into `out` afterwards.
+    const settled = Promise.allSettled(remote);
+    let localError: unknown;
+    try {
+      for (;;) {
+        const i = Atomics.add(counter, 0, 1);
+        if (i >= batches.length) break;
+        out.set(local(batches[i]), outOffsets[i]);
+        Atomics.add(counter, 1, 1);
+        onProgress?.(Atomics.load(counter, 1));
+        await new Promise<void>((r) => setImmediate(r)); // progress, signals and worker replies get through
+      }
+    } catch (e) {
+      localError = e;
+      Atomics.store(counter, 0, batches.length); // workers stop claiming
+    }
+    let last = -1;
+    const ticker = onProgress
+      ? setInterval(() => {
+          const done = Atomics.load(counter, 1);
+          if (done !== last) onProgress((last = done));
+        }, 200)
+      : undefined;
+    const results = await settled.finally(() => clearInterval(ticker));
+    if (localError) throw localError;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    onProgress?.(batches.length);
+    return batches.map((b, i) => out.slice(outOffsets[i], outOffsets[i] + b.batchSize * L));
+  }
+
+  /**
+   * Start computing gradients on the workers: jobs[w] goes to worker w (an empty list costs nothing). Call after
+   * sync(); await the result after doing the calling thread's share, which then runs at the same time.
+   */
+  gradients(params: ReadonlyArray<readonly [string, tf.Variable]>, jobs: MicroBatchJob[][], loss: LossSpec): Promise<GradientShare | undefined>[] {
+    this.alive();
+    const key = params.map(([n]) => n).join('\n');
+    if (this.gradBuffers?.key !== key) {
+      const { slots, total } = layoutSlots(params.map(([name, v]) => ({ name, shape: v.shape })));
+      this.gradBuffers = { key, slots, buffers: this.workers.map(() => new SharedArrayBuffer(4 * total)) };
+    }
+    const { slots, buffers } = this.gradBuffers;
+    return this.workers.map(async (w, i) => {
+      const micro = jobs[i] ?? [];
+      if (micro.length === 0) return undefined;
+      const reply = await w.request({ type: 'grads', micro, loss, slots, grads: buffers[i] });
+      return { loss: reply.loss ?? NaN, grads: new Float32Array(buffers[i]) };
+    });
+  }
+
+  /** Where each trainable parameter sits in a GradientShare's buffer (after gradients() was called). */
+  gradientSlots(): Slot[] {
+    if (!this.gradBuffers) throw new Error('gradientSlots() before gradients()');
+    return this.gradBuffers.slots;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Worker-thread entry: one model replica on its own TF.js backend (its own wasm instance and heap), scoring batches
+ * or computing a training step's gradients for the calling thread. See replica-pool.ts.
+ */
+import { parentPort } from 'node:worker_threads';
+import { initBackend, tf } from '../backend.js';
+import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequence-classifier.js';
+import { computeGradients, type MicroBatch } from '../training/gradients.js';
+import { labelsTensor, lossFor } from '../training/losses.js';
+import { setLogLevel } from '../util/log.js';
+import type { GradientsRequest, InitRequest, LogitsRequest, Reply, Request, Slot } from './protocol.js';
+
+if (!parentPort) throw new Error('replica-worker.ts runs as a worker thread only');
+const port = parentPort;
+
+let model: SequenceClassifier | undefined;
+let weights: Float32Array | undefined;
+let slots: Slot[] = [];
+
+function replica(): SequenceClassifier {
+  if (!model) throw new Error('replica used before init');
+  return model;
+}
+
+/** Copy every parameter out of the shared buffer (a private copy: the cpu backend would alias the array). */
+function loadWeights(): void {
+  const vars = new Map(replica().trainableVariables());
+  for (const s of slots) {
+    const v = vars.get(s.name);
+    if (!v) throw new Error(`replica has no parameter ${s.name}`);
+    const value = tf.tensor(weights!.slice(s.offset, s.offset + s.size), s.shape, 'float32');
+    v.assign(value);
+    value.dispose();
+  }
+}
+
+async function init(req: InitRequest): Promise<void> {
+  setLogLevel(req.logLevel);
+  await initBackend(req.backend);
+  model = new SequenceClassifier(req.config);
+  weights = new Float32Array(req.weights);
+  slots = req.slots;
+  loadWeights();
+}
+
+async function scoreBatches(req: LogitsRequest): Promise<void> {
+  const counter = new Int32Array(req.counter);
+  const out = new Float32Array(req.out);
+  const m = replica();
+  for (;;) {
+    const i = Atomics.add(counter, 0, 1);
+    if (i >= req.batches.length) break;
+    const inputs = encoderInputs(req.batches[i], m.config);
+    try {
+      const logits = tf.tidy(() => m.logits(inputs, m.context(false)));
+      out.set(logits.dataSync(), req.outOffsets[i]);
+      logits.dispose();
+    } finally {
+      disposeInputs(inputs);
+    }
+    Atomics.add(counter, 1, 1);
+  }
+}
+
+function gradients(req: GradientsRequest): number {
+  const m = replica();
+  const vars = new Map(m.trainableVariables());
+  const params = req.slots.map((s) => {
+    const v = vars.get(s.name);
+    if (!v) throw new Error(`replica has no parameter ${s.name}`);
+    return [s.name, v] as const;
+  });
+  const owned: Array<() => void> = [];
+  try {
+    const micro: MicroBatch[] = req.micro.map((job) => {
+      const inputs = encoderInputs(job.batch, m.config);
+      const labels = labelsTensor(req.loss.kind, job.labels);
+      owned.push(() => {
+        disposeInputs(inputs);
+        labels.dispose();
+      });
+      return {
+        size: job.batch.batchSize,
+        weight: job.weight,
+        loss: () => {
+          m.dropoutSeed = job.seed; // the seeds this micro-batch would get in a single-thread step
+          return lossFor(req.loss, m.logits(inputs, m.context(true)), labels);
+        },
+      };
+    });
+    const { loss, grads } = computeGradients(params, micro);
+    const out = new Float32Array(req.grads);
+    for (const s of req.slots) {
+      const g = grads.get(s.name);
+      if (g) out.set(g.dataSync(), s.offset);
+      else out.fill(0, s.offset, s.offset + s.size);
+    }
+    tf.dispose([...grads.values()]);
+    return loss;
+  } finally {
+    owned.forEach((f) => f());
+  }
+}
+
+async function handle(req: Request): Promise<number | undefined> {
+  switch (req.type) {
+    case 'init':
+      return void (await init(req));
+    case 'sync':
+      return void loadWeights();
+    case 'logits':
+      return void (await scoreBatches(req));
+    case 'grads':
+      return gradients(req);
+  }
+}
+
+// Requests are handled one at a time, in order.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (msg: { id: number; req: Request }) => {
+  queue = queue.then(async () => {
+    let reply: Reply;
+    try {
+      const loss = await handle(msg.req);
+      reply = { id: msg.id, ok: true, loss };
+    } catch (e) {
+      const err = e as Error;
+      reply = { id: msg.id, ok: false, message: err?.message ?? String(e), stack: err?.stack };
+    }
+    port.postMessage(reply);
+  });
+});

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tf } from '../lib/backend.js';
+import { CrossEncoder, type Pair } from '../lib/cross-encoder.js';
+import { loadStsbFromDir } from '../lib/data/index.js';
+import { UsageError } from '../lib/errors.js';
+import { ReplicaPool } from '../lib/parallel/replica-pool.js';
+import { Trainer, type TrainExample } from '../lib/training/trainer.js';
+import { readLog, type TrainRow } from '../lib/training/training-log.js';
+import { fixtureModel, STSB_DIR } from './helpers/paths.js';
+import { fixtureExamples, TRAINING_FIXTURE } from './helpers/training-fixture.js';
+import { checkAgainstFixture } from './trainer.spec.js';
+
+async function stsb(split: 'train' | 'test', n: number): Promise<TrainExample[]> {
+  return (await loadStsbFromDir(STSB_DIR, split)).examples.slice(0, n);
+}
+
+function weightsOf(model: CrossEncoder): Map<string, Float32Array> {
+  return new Map(model.model.trainableVariables().map(([n, v]) => [n, v.dataSync() as Float32Array]));
+}
+
+describe('threads: data-parallel scoring and training over worker threads', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  before(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'xenc-threads-'));
+  });
+  after(async () => {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('predict with threads: 3 gives exactly the single-thread scores, and re-syncs after the weights change', async () => {
+    const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-roberta-cross-encoder'));
+    const pairs: Pair[] = (await stsb('test', 61)).map((e) => [e.sentence1, e.sentence2]);
+    const one = await model.predict(pairs, { batchSize: 4, showProgress: false });
+    const before = tf.memory().numTensors;
+    const three = await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false });
+    expect(three).to.deep.equal(one);
+    expect(tf.memory().numTensors).to.equal(before);
+    // Change one weight in place: the pool must notice and score with the new weights.
+    const [, bias] = model.model.trainableVariables().find(([n]) => n === 'classifier.out_proj.bias')!;
+    bias.assign(tf.add(bias, 0.5));
+    const oneAfter = await model.predict(pairs, { batchSize: 4, showProgress: false });
+    const threeAfter = await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false });
+    expect(oneAfter).to.not.deep.equal(one);
+    expect(threeAfter).to.deep.equal(oneAfter);
+    model.dispose();
+  });
+
+  it('a training step split over 2 threads replays training-steps.json', async () => {
+    const model = await CrossEncoder.fromPretrained(fixtureModel(TRAINING_FIXTURE.start_model), { dropout: 0 });
+    const out = path.join(tmp, 'fixture');
+    const trainer = new Trainer(model, fixtureExamples(), {
+      outputDir: out,
+      batchSize: 2,
+      maxSteps: 3,
+      lr: TRAINING_FIXTURE.optimizer.lr,
+      scheduler: 'constant',
+      weightDecay: TRAINING_FIXTURE.optimizer.weight_decay,
+      maxGradNorm: TRAINING_FIXTURE.optimizer.max_grad_norm,
+      shuffle: false,
+      loggingSteps: 1,
+      showProgress: false,
+      threads: 2,
+    });
+    await trainer.run();
+    await checkAgainstFixture(out, model);
+    trainer.dispose();
+    model.dispose();
+  });
+
+  it('with dropout on, threads: 2 trains like single-thread micro-batching (same masks; float rounding only) and keeps numTensors flat', async () => {
+    const data = await stsb('train', 96);
+    const run = async (name: string, threads: number) => {
+      const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+      const counts: number[] = [];
+      const trainer = new Trainer(model, data, {
+        outputDir: path.join(tmp, name),
+        batchSize: 16,
+        microBatchSize: 8,
+        maxSteps: 6,
+        lr: 1e-3,
+        loggingSteps: 1,
+        showProgress: false,
+        threads,
+        onStep: (step) => {
+          if (step >= 2) counts.push(tf.memory().numTensors);
+        },
+      });
+      await trainer.run();
+      const rows = (await readLog(path.join(tmp, name, 'log.jsonl'))).filter((r): r is TrainRow => r.type === 'train');
+      const weights = weightsOf(model);
+      const seed = model.model.dropoutSeed;
+      trainer.dispose();
+      model.dispose();
+      return { rows, weights, counts, seed };
+    };
+    const single = await run('single', 1);
+    const dual = await run('dual', 2);
+    expect(dual.seed).to.equal(single.seed);
+    expect(dual.rows.map((r) => r.step)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    dual.rows.forEach((r, i) => {
+      expect(Math.abs(r.loss - single.rows[i].loss), `step ${r.step} loss`).to.be.below(1e-6);
+      expect(Math.abs(r.grad_norm - single.rows[i].grad_norm) / single.rows[i].grad_norm, `step ${r.step} grad norm`).to.be.below(1e-5);
+    });
+    let worst = 0;
+    for (const [name, w] of single.weights) {
+      const d = dual.weights.get(name)!;
+      for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - d[i]));
+    }
+    expect(worst).to.be.below(1e-6);
+    expect(Math.max(...dual.counts)).to.equal(Math.min(...dual.counts));
+  });
+
+  it('a failure inside a worker reaches the caller naming the thread; bad thread counts are UsageErrors', async () => {
+    const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+    const pool = await ReplicaPool.start(model.model, 2);
+    const [, someVar] = model.model.trainableVariables()[0];
+    const batch = model.tokenizer.pad([model.tokenizer.encodePair('a', 'b', 16)]);
+    const [share] = pool.gradients([['no.such.parameter', someVar]], [[{ batch, labels: [1], weight: 1, seed: 1 }]], { kind: 'bce', activation: 'sigmoid' });
+    let err: Error | undefined;
+    await share.catch((e: Error) => (err = e));
+    expect(err?.message).to.match(/replica thread 1: replica has no parameter no\.such\.parameter/);
+    await pool.dispose();
+    let afterDispose: unknown;
+    await pool.sync().catch((e: unknown) => (afterDispose = e));
+    expect(afterDispose).to.be.instanceOf(UsageError);
+    for (const threads of [0, 1.5]) {
+      let e: unknown;
+      await model.predict([['a', 'b']], { threads }).catch((x: unknown) => (e = x));
+      expect(e, `threads ${threads}`).to.be.instanceOf(UsageError);
+    }
+    model.dispose();
+  });
+});
