@@ -21,12 +21,16 @@ export class Encoder extends Module {
     this.blocks = Array.from({ length: cfg.numLayers }, (_, i) => this.child(names.layer(i), new TransformerBlock(`${name}_l${i}`, cfg, names.block)));
   }
 
-  /** Last hidden state [B, T, H]. */
-  forward(inputs: EncoderInputs, ctx: ForwardContext): tf.Tensor3D {
+  /**
+   * Last hidden state [B, T, H]; with firstTokenOnly, just the first token's row of it, [B, 1, H] (what the
+   * classification heads read), which lets the last block skip the other rows.
+   */
+  forward(inputs: EncoderInputs, ctx: ForwardContext, firstTokenOnly = false): tf.Tensor3D {
     const [B, T] = inputs.attentionMask.shape;
     const maskBias = tf.reshape(tf.mul(tf.sub(1, inputs.attentionMask), MASKED), [B, 1, 1, T]) as tf.Tensor4D;
     let h = this.embeddings.forward(inputs, ctx);
-    for (const block of this.blocks) h = block.forward(h, maskBias, ctx);
+    const last = this.blocks.length - 1;
+    this.blocks.forEach((block, i) => (h = block.forward(h, maskBias, ctx, firstTokenOnly && i === last)));
     return h;
   }
 }

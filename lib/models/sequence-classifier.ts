@@ -54,7 +54,7 @@ export class SequenceClassifier extends Module {
 
   /** Logits [B, numLabels]. Call inside tf.tidy (or a gradient function). */
   logits(inputs: EncoderInputs, ctx: ForwardContext): tf.Tensor2D {
-    return this.head.forward(this.encoder.forward(inputs, ctx), ctx);
+    return this.head.forward(this.encoder.forward(inputs, ctx, true), ctx);
   }
 
   /** Last hidden state [B, T, H] of the encoder. */
