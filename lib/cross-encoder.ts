@@ -12,7 +12,7 @@ import { classificationClassName, readConfig, withNumLabels, type EncoderConfig 
 import { loadWeights, type LoadReport } from './models/load-weights.js';
 import { saveWeights } from './models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
-import { checkThreads, ReplicaPool } from './parallel/replica-pool.js';
+import { checkThreads, ReplicaPool, type Threads } from './parallel/replica-pool.js';
 import { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 import { writeFileAtomic } from './util/fs.js';
 import { ProgressBar } from './util/progress.js';
@@ -40,9 +40,10 @@ export interface PredictOptions {
   /**
    * Threads scoring at once: this one plus `threads − 1` worker threads, each with its own backend and copy of the
    * model (started on first use, kept until dispose(), re-synced when the weights change). Every batch is computed
-   * exactly as in one thread, so the scores are identical. Worth it on wasm/cpu, which use one core each. Default 1.
+   * exactly as in one thread, so the scores are identical. Worth it on wasm/cpu, which use one core each. 'auto': one
+   * per core, at most 4 (1 on tfjs-node). Default 1.
    */
-  threads?: number;
+  threads?: Threads;
 }
 
 export interface RankOptions extends PredictOptions {
@@ -136,7 +137,7 @@ export class CrossEncoder {
     let rows: Float32Array[];
     if (threads > 1 && batches.length > 1) {
       const pool = await this.replicas(threads);
-      rows = await pool.logits(batches, (b) => this.batchLogits(b), (done) => show && bar.update(Math.min(pairs.length, done * batchSize)));
+      rows = await pool.logits(batches, (b) => this.batchLogits(b), (done) => show && bar.update(Math.min(pairs.length, done * batchSize)), threads);
     } else {
       rows = [];
       for (const b of batches) {
@@ -164,9 +165,9 @@ export class CrossEncoder {
     }
   }
 
-  /** The replica pool for `threads` (started once, restarted only when the count changes). */
+  /** A replica pool with at least `threads` threads (started once; restarted only to grow). */
   async replicas(threads: number): Promise<ReplicaPool> {
-    if (this.pool?.threads !== threads) {
+    if (!this.pool || this.pool.threads < threads) {
       await this.pool?.dispose();
       this.pool = undefined;
       this.pool = await ReplicaPool.start(this.model, threads);

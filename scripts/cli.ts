@@ -31,6 +31,7 @@ const COMMON = {
   data: { type: 'string' },
   limit: { type: 'string' },
   'score-scale': { type: 'string' },
+  threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

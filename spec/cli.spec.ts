@@ -36,6 +36,21 @@ describe('CLI', () => {
     expect(s2[1]).to.be.closeTo(0.6382197, 1e-4);
   });
 
+  it('predict --threads 3 writes exactly the --threads 1 scores', async () => {
+    const model = fixtureModel('tiny-roberta-cross-encoder');
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ sentence1: `pair number ${i} has words`, sentence2: 'and another sentence '.repeat(1 + (i % 5)) }));
+    const input = lines.join('\n') + '\n';
+    const one = await runCli(['predict', '--model', model, '--batch-size', '4', '--threads', '1'], { input });
+    const three = await runCli(['predict', '--model', model, '--batch-size', '4', '--threads', '3'], { input });
+    expect(one.code, one.stderr).to.equal(0);
+    expect(three.code, three.stderr).to.equal(0);
+    expect(one.stdout.trim().split('\n')).to.have.length(50);
+    expect(three.stdout).to.equal(one.stdout);
+    const bad = await runCli(['predict', '--model', model, '--threads', 'many'], { input });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/--threads must be an integer/);
+  });
+
   it('predict names the line of a malformed input and exits non-zero', async () => {
     const r = await runCli(['predict', '--model', fixtureModel('tiny-bert-cross-encoder')], { input: 'a\tb\nonly one field\n' });
     expect(r.code).to.equal(1);

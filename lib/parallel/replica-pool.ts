@@ -6,6 +6,7 @@
  * step's micro-batches are shared out; gradients are summed as micro-batching sums them (equal up to float
  * rounding). Replicas get the caller's weights through one SharedArrayBuffer, re-sent only when a parameter changed.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,9 +32,15 @@ function spawnReplica(): Worker {
   return new Worker(boot, { eval: true });
 }
 
-/** Check a `threads` option: a positive integer. */
-export function checkThreads(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a positive integer, got ${threads}`);
+/** A `threads` option: a count, or 'auto' for one per core (at most 4) on wasm/cpu and 1 on tfjs-node (already multi-threaded). */
+export type Threads = number | 'auto';
+
+export const MAX_AUTO_THREADS = 4;
+
+/** Resolve and check a `threads` option (after the backend is initialised, for 'auto'). */
+export function checkThreads(threads: Threads): number {
+  if (threads === 'auto') return (activeBackend()?.name ?? tf.getBackend()) === 'tensorflow' ? 1 : Math.min(os.availableParallelism(), MAX_AUTO_THREADS);
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a positive integer or 'auto', got ${String(threads)}`);
   return threads;
 }
 
@@ -152,9 +159,9 @@ export class ReplicaPool {
 
   /**
    * Logits of every batch ([batchSize × numLabels] each, in batch order). `local` scores a batch on the calling
-   * thread; `onProgress` gets the number of batches finished so far.
+   * thread; `onProgress` gets the number of batches finished so far; `threads` (≤ the pool's) limits the workers used.
    */
-  async logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Float32Array, onProgress?: (batchesDone: number) => void): Promise<Float32Array[]> {
+  async logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Float32Array, onProgress?: (batchesDone: number) => void, threads = this.threads): Promise<Float32Array[]> {
     await this.sync();
     const L = this.model.config.numLabels;
     const outOffsets: number[] = [];
@@ -167,7 +174,7 @@ export class ReplicaPool {
     const counter = new Int32Array(counterBuf);
     const outBuf = new SharedArrayBuffer(4 * total);
     const out = new Float32Array(outBuf);
-    const remote = this.workers.map((w) => w.request({ type: 'logits', batches, counter: counterBuf, out: outBuf, outOffsets }));
+    const remote = this.workers.slice(0, threads - 1).map((w) => w.request({ type: 'logits', batches, counter: counterBuf, out: outBuf, outOffsets }));
     // Settle every worker before returning or throwing, so none is still writing into `out` afterwards.
     const settled = Promise.allSettled(remote);
     let localError: unknown;

@@ -15,7 +15,7 @@ import { Checkpoint } from '../io/checkpoint.js';
 import { loadWeights } from '../models/load-weights.js';
 import { encoderInputs } from '../models/sequence-classifier.js';
 import type { MicroBatchJob as Part } from '../parallel/protocol.js';
-import type { GradientShare, ReplicaPool } from '../parallel/replica-pool.js';
+import { checkThreads, type GradientShare, type ReplicaPool, type Threads } from '../parallel/replica-pool.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
 import { formatDuration, ProgressBar } from '../util/progress.js';
@@ -71,9 +71,13 @@ export interface TrainerOptions {
   /**
    * Threads computing each step at once (this one plus threads − 1 workers with a model replica each): the batch is
    * split into that many micro-batches, their gradients summed. Same result as micro-batching up to float rounding,
-   * same dropout masks. Also used for evaluation. Default 1.
+   * same dropout masks. A different count than a previous run splits batches differently, so its dropout masks
+   * differ: 'auto' (one per core, at most 4) therefore trains differently on machines with different core counts.
+   * Default 1.
    */
-  threads?: number;
+  threads?: Threads;
+  /** Threads for scoring the evaluator's pairs (scores do not depend on it). Default: `threads`. */
+  evalThreads?: Threads;
   resume?: boolean;
   showProgress?: boolean;
   /** Called after each optimizer step (tests use it to simulate crashes). */
@@ -97,8 +101,8 @@ export interface TrainResult {
   resumedFrom?: number;
 }
 
-type Resolved = Required<Omit<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'>> &
-  Pick<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'>;
+type Resolved = Required<Omit<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep' | 'threads' | 'evalThreads'>> &
+  Pick<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'> & { threads: number; evalThreads: number };
 
 function resolveOptions(o: TrainerOptions): Resolved {
   const r: Resolved = {
@@ -119,7 +123,6 @@ function resolveOptions(o: TrainerOptions): Resolved {
     loggingSteps: 20,
     metricForBest: 'spearman',
     freezeEmbeddings: false,
-    threads: 1,
     resume: false,
     showProgress: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
@@ -132,7 +135,8 @@ function resolveOptions(o: TrainerOptions): Resolved {
   posInt('epochs');
   posInt('batchSize');
   posInt('microBatchSize');
-  posInt('threads');
+  r.threads = checkThreads(o.threads ?? 1);
+  r.evalThreads = o.evalThreads === undefined ? r.threads : checkThreads(o.evalThreads);
   posInt('maxSteps');
   posInt('loggingSteps');
   posInt('evalSteps', 0);
@@ -224,7 +228,7 @@ export class Trainer {
 
   /** Loss and summed gradients of one step; parts i with i mod threads = w + 1 go to worker w, the rest run here. */
   private async stepGradients(parts: Part[], pool: ReplicaPool | undefined): Promise<StepGradients> {
-    const threads = pool?.threads ?? 1;
+    const threads = pool ? this.opts.threads : 1;
     const mine = parts.filter((_, i) => i % threads === 0);
     let remote: Promise<GradientShare | undefined>[] = [];
     if (pool) {
@@ -333,7 +337,7 @@ export class Trainer {
       if (!this.evaluator) return;
       // An eval-steps evaluation may already have run on the epoch's last step: the model has not changed since.
       if (epochEnd && evals.length && evals[evals.length - 1].step === state.globalStep) return;
-      const r = await this.evaluator.evaluate((pairs) => this.model.predict(pairs, { showProgress: false, batchSize: 32, threads: o.threads }), {
+      const r = await this.evaluator.evaluate((pairs) => this.model.predict(pairs, { showProgress: false, batchSize: 32, threads: o.evalThreads }), {
         outputDir: out,
         epoch: state.epoch,
         steps: epochEnd ? -1 : state.globalStep,

@@ -31,3 +31,10 @@ export function oneOf<T extends string>(v: Flags, name: string, allowed: readonl
   if (!allowed.includes(s as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${s}`);
   return s as T;
 }
+
+/** --threads N|auto (the library's `threads` option). */
+export function threadsFlag(v: Flags, name = 'threads'): number | 'auto' | undefined {
+  const s = strFlag(v, name);
+  if (s === undefined || s === 'auto') return s;
+  return intFlag(v, name);
+}

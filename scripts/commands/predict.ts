@@ -2,9 +2,10 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import * as readline from 'node:readline';
 import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
 import { DataError, UsageError } from '../../lib/errors.js';
-import { intFlag } from './flags.js';
+import { intFlag, threadsFlag } from './flags.js';
 
 export const PREDICT_HELP = `cross-encoder predict --model <id|dir> [--input pairs.jsonl|pairs.tsv] [--max-length N] [--batch-size N] [--activation sigmoid|none] [--revision REV]
+  [--threads N|auto (default auto: one per core, at most 4; scores do not depend on it)]
   Reads pairs as JSON lines {"sentence1": ..., "sentence2": ...} or 2-column TSV (tab-separated, optional header
   "sentence1<TAB>sentence2") from --input or stdin, and writes one JSON line {"score": x} per pair, in input order.`;
 
@@ -54,12 +55,13 @@ export async function predictCommand(v: Record<string, string | boolean | undefi
   const firstData = lines.find((l) => l.trim() !== '') ?? '';
   const format = input?.endsWith('.tsv') ? 'tsv' : input?.match(/\.jsonl?$/) ? 'jsonl' : firstData.trimStart().startsWith('{') ? 'jsonl' : 'tsv';
   const pairs = parsePairs(lines, input ?? '<stdin>', format);
+  const threads = threadsFlag(v) ?? 'auto';
   const act = v.activation;
   if (act !== undefined && act !== 'sigmoid' && act !== 'none' && act !== 'identity' && act !== 'softmax') throw new UsageError(`--activation must be sigmoid or none, got ${String(act)}`);
   const ce = await CrossEncoder.fromPretrained(model, { maxLength: intFlag(v, 'max-length'), revision: typeof v.revision === 'string' ? v.revision : undefined });
   try {
     const activation = act === undefined ? undefined : act === 'none' ? 'identity' : act;
-    const scores = await ce.predict(pairs, { batchSize: intFlag(v, 'batch-size') ?? 32, activation });
+    const scores = await ce.predict(pairs, { batchSize: intFlag(v, 'batch-size') ?? 32, activation, threads });
     process.stdout.write(scores.map((score) => JSON.stringify({ score })).join('\n') + (scores.length ? '\n' : ''));
   } finally {
     ce.dispose();

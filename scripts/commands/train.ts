@@ -4,7 +4,7 @@ import { UsageError } from '../../lib/errors.js';
 import { runTrainingJob, type JobOptions, type JobResult, type Split } from '../../lib/training/job.js';
 import type { LossKind } from '../../lib/training/trainer.js';
 import { log } from '../../lib/util/log.js';
-import { intFlag, numFlag, oneOf, strFlag, type Flags } from './flags.js';
+import { intFlag, numFlag, oneOf, strFlag, threadsFlag, type Flags } from './flags.js';
 
 /** Options shared by `cross-encoder train` and `npm run train:stsb` (node:util parseArgs spec). */
 export const TRAIN_OPTIONS = {
@@ -45,6 +45,8 @@ export const TRAIN_OPTIONS = {
   'eval-limit': { type: 'string' },
   revision: { type: 'string' },
   'no-progress': { type: 'boolean' },
+  threads: { type: 'string' },
+  'eval-threads': { type: 'string' },
 } as const;
 
 export const TRAIN_HELP = `cross-encoder train --model <id|dir> --train <hf-id[:split]|file> [--eval <hf-id[:split]|file>] [--test <...>] --output DIR
@@ -52,7 +54,11 @@ export const TRAIN_HELP = `cross-encoder train --model <id|dir> --train <hf-id[:
   [--max-grad-norm 1] [--seed 12] [--eval-steps N] [--save-steps N] [--logging-steps 20] [--max-length N] [--loss bce|mse|ce]
   [--pos-weight W] [--scheduler linear|constant|constant_with_warmup] [--max-steps N] [--dropout P] [--resume] [--no-shuffle]
   [--group-by-length] [--freeze-embeddings] [--score-scale 5] [--skip-invalid] [--sentence1-column C] [--sentence2-column C]
-  [--label-column C] [--train-limit N] [--eval-limit N] [--revision REV] [--no-progress]`;
+  [--label-column C] [--train-limit N] [--eval-limit N] [--revision REV] [--no-progress]
+  [--threads N|auto] training threads (default 1): each batch is split into N micro-batches computed at once by this
+    thread and N − 1 worker threads; same results as --micro-batch-size batch/N (so a different N gives different
+    dropout masks; 'auto' = one per core, at most 4, so results then depend on the machine)
+  [--eval-threads N|auto] threads for scoring validation/test pairs (default auto; scores do not depend on it)`;
 
 export function readOptions(v: Flags): ReadPairsOptions {
   const columns = { sentence1: strFlag(v, 'sentence1-column'), sentence2: strFlag(v, 'sentence2-column'), label: strFlag(v, 'label-column') };
@@ -126,6 +132,8 @@ export function trainerOptions(v: Flags): Omit<JobOptions, 'model' | 'output' | 
     groupByLength: v['group-by-length'] === true,
     freezeEmbeddings: v['freeze-embeddings'] === true,
     showProgress: v['no-progress'] !== true,
+    threads: threadsFlag(v) ?? 1,
+    evalThreads: threadsFlag(v, 'eval-threads') ?? 'auto',
     load: { maxLength: intFlag(v, 'max-length'), dropout, revision: strFlag(v, 'revision') },
   };
 }
