@@ -21,4 +21,5 @@ export { SafetensorsFile, writeSafetensors, serializeSafetensors } from './io/sa
 export { readConfig, parseConfig, SUPPORTED_MODEL_TYPES, type EncoderConfig } from './models/config.js';
 export { createRandomModel } from './models/random-init.js';
 export * from './errors.js';
+export { ReplicaPool, type Threads } from './parallel/replica-pool.js';
 export { VERSION } from './version.js';

@@ -17,6 +17,7 @@ import type { SequenceClassifier } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { LossSpec } from '../training/losses.js';
 import { getLogLevel } from '../util/log.js';
+import { copyTensorInto } from './copy.js';
 import { layoutSlots, type MicroBatchJob, type Reply, type Request, type Slot } from './protocol.js';
 
 /**
@@ -141,7 +142,7 @@ export class ReplicaPool {
     const stale = this.slots.filter((s) => this.synced.get(s.name) !== vars.get(s.name)!.dataId);
     for (const s of stale) {
       const v = vars.get(s.name)!;
-      this.weights.set(v.dataSync() as Float32Array, s.offset);
+      copyTensorInto(this.weights, s.offset, v);
       this.synced.set(s.name, v.dataId);
     }
     return stale.length > 0;

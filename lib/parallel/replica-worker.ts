@@ -8,6 +8,7 @@ import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequ
 import { computeGradients, type MicroBatch } from '../training/gradients.js';
 import { labelsTensor, lossFor } from '../training/losses.js';
 import { setLogLevel } from '../util/log.js';
+import { copyTensorInto, tensorFrom } from './copy.js';
 import type { GradientsRequest, InitRequest, LogitsRequest, Reply, Request, Slot } from './protocol.js';
 
 if (!parentPort) throw new Error('replica-worker.ts runs as a worker thread only');
@@ -22,13 +23,13 @@ function replica(): SequenceClassifier {
   return model;
 }
 
-/** Copy every parameter out of the shared buffer (a private copy: the cpu backend would alias the array). */
+/** Load every parameter from the shared buffer. */
 function loadWeights(): void {
   const vars = new Map(replica().trainableVariables());
   for (const s of slots) {
     const v = vars.get(s.name);
     if (!v) throw new Error(`replica has no parameter ${s.name}`);
-    const value = tf.tensor(weights!.slice(s.offset, s.offset + s.size), s.shape, 'float32');
+    const value = tensorFrom(weights!, s.offset, s.shape);
     v.assign(value);
     value.dispose();
   }
@@ -92,7 +93,7 @@ function gradients(req: GradientsRequest): number {
     const out = new Float32Array(req.grads);
     for (const s of req.slots) {
       const g = grads.get(s.name);
-      if (g) out.set(g.dataSync(), s.offset);
+      if (g) copyTensorInto(out, s.offset, g);
       else out.fill(0, s.offset, s.offset + s.size);
     }
     tf.dispose([...grads.values()]);

@@ -14,6 +14,7 @@ import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation
 import { Checkpoint } from '../io/checkpoint.js';
 import { loadWeights } from '../models/load-weights.js';
 import { encoderInputs } from '../models/sequence-classifier.js';
+import { tensorFrom } from '../parallel/copy.js';
 import type { MicroBatchJob as Part } from '../parallel/protocol.js';
 import { checkThreads, type GradientShare, type ReplicaPool, type Threads } from '../parallel/replica-pool.js';
 import type { EncodedPair } from '../tokenizer/index.js';
@@ -266,8 +267,7 @@ export class Trainer {
         g.loss += share.loss;
         for (const s of slots) {
           const prev = g.grads.get(s.name);
-          const theirs = share.grads.subarray(s.offset, s.offset + s.size);
-          g.grads.set(s.name, tf.tidy(() => (prev ? tf.add(prev, tf.tensor(theirs, s.shape)) : tf.tensor(theirs.slice(), s.shape))));
+          g.grads.set(s.name, tf.tidy(() => (prev ? tf.add(prev, tensorFrom(share.grads, s.offset, s.shape)) : tensorFrom(share.grads, s.offset, s.shape))));
           prev?.dispose();
         }
       }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { initBackend, tf } from '../../lib/backend.js';
+import { checkThreads } from '../../lib/parallel/replica-pool.js';
 import { VERSION } from '../../lib/version.js';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +29,7 @@ export async function doctorCommand(): Promise<void> {
     const flags = tf.env().getFlags();
     const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { getThreadsCount?: () => number };
     lines.push(`  wasm SIMD: ${String(flags.WASM_HAS_SIMD_SUPPORT ?? 'unknown')}, threads: ${wasm.getThreadsCount?.() ?? 1} (tfjs disables wasm threads in Node)`);
+    lines.push(`  more cores: --threads N|auto runs model replicas on worker threads (auto here: ${checkThreads('auto')})`);
     lines.push('  memory: the wasm heap is capped at 4 GB; use --micro-batch-size or --freeze-embeddings for large models');
   }
   if (pkgVersion('@tensorflow/tfjs-node-gpu') !== 'not installed' && info.source !== '@tensorflow/tfjs-node-gpu') {
