@@ -7,7 +7,8 @@ Runs, one after the other (niced), on the same model and data:
   * ST training: train_st.py --epochs 1 --limit-train STEPS*16 --no-dev-eval --no-save (threads 2, and 1) -> train pairs/s
     over STEPS shuffled batches, plus its test predict over all 1379 pairs (batch 32) -> inference pairs/s;
   * ours training: cli.ts train --train train.tsv --train-limit STEPS*16 --max-steps STEPS --eval-steps 0 (no
-    validation) -> pairsPerSecond; ours inference: bench/ts_helper.mjs predict on the same model over all 1379 test pairs.
+    validation) --threads 1, and 2 -> pairsPerSecond; ours inference: bench/ts_helper.mjs predict --threads 1 / 2 on
+    the same model over all 1379 test pairs.
 The 1-minute load average is sampled before and after each command. Writes bench/results/speed-check.{json,md}.
 """
 import argparse
@@ -50,16 +51,18 @@ def main():
         rows.append({"framework": f"sentence-transformers, torch {threads} thread(s)", "train_pairs_per_s": r["train_pairs_per_s"],
                      "inference_pairs_per_s": r["inference_pairs_per_s"], "peak_rss_mb": r["peak_rss_mb"], "loadavg": load})
         print(rows[-1], flush=True)
-    out = work / "ours"
-    _, load = run(["npx", "tsx", "scripts/cli.ts", "train", "--model", a.model, "--train", Path(a.data_dir) / "train.tsv",
-                   "--train-limit", n, "--max-steps", a.steps, "--eval-steps", "0", "--seed", "0", "--no-progress", "--output", out])
-    r = json.loads((out / "results.json").read_text())
-    _, load2 = run(["npx", "tsx", HERE / "ts_helper.mjs", "predict", "--model", a.model, "--data", Path(a.data_dir) / "test.tsv",
-                    "--out", work / "ours-predict.json"])
-    p = json.loads((work / "ours-predict.json").read_text())
-    rows.append({"framework": f"ours, {p['backend'].split(':')[0]}", "train_pairs_per_s": r["pairsPerSecond"],
-                 "inference_pairs_per_s": p["pairsPerSecond"], "peak_rss_mb": None, "loadavg": load + load2})
-    print(rows[-1], flush=True)
+    for threads in (1, 2):
+        out = work / f"ours-{threads}"
+        _, load = run(["npx", "tsx", "scripts/cli.ts", "train", "--model", a.model, "--train", Path(a.data_dir) / "train.tsv",
+                       "--train-limit", n, "--max-steps", a.steps, "--eval-steps", "0", "--seed", "0", "--no-progress",
+                       "--threads", threads, "--output", out])
+        r = json.loads((out / "results.json").read_text())
+        _, load2 = run(["npx", "tsx", HERE / "ts_helper.mjs", "predict", "--model", a.model, "--data", Path(a.data_dir) / "test.tsv",
+                        "--threads", threads, "--out", work / f"ours-predict-{threads}.json"])
+        p = json.loads((work / f"ours-predict-{threads}.json").read_text())
+        rows.append({"framework": f"ours, {p['backend'].split(':')[0]}, {threads} thread(s)", "train_pairs_per_s": r["pairsPerSecond"],
+                     "inference_pairs_per_s": p["pairsPerSecond"], "peak_rss_mb": None, "loadavg": load + load2})
+        print(rows[-1], flush=True)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     res = {"date": date, "model": a.model, "steps": a.steps, "train_pairs": n, "rows": rows}
     (HERE / "results").mkdir(exist_ok=True)

@@ -2,7 +2,7 @@
 //
 //   npx tsx bench/ts_helper.mjs ids     --model DIR --data PAIRS.tsv --out IDS.json
 //   npx tsx bench/ts_helper.mjs save    --model DIR --out DIR
-//   npx tsx bench/ts_helper.mjs predict --model DIR --data PAIRS.tsv --out LOGITS.json [--batch-size 32] [--warmup 1]
+//   npx tsx bench/ts_helper.mjs predict --model DIR --data PAIRS.tsv --out LOGITS.json [--batch-size 32] [--warmup 1] [--threads 1]
 //
 // PAIRS.tsv: header sentence1<TAB>sentence2[<TAB>score], split on tab only, no trimming, like bench/write_stsb_parquet.py's
 // read_tsv (the sentences contain bare quotes). `ids` writes the unpadded input ids CrossEncoder.encode() gives
@@ -25,6 +25,7 @@ const { positionals, values } = parseArgs({
     out: { type: 'string' },
     'batch-size': { type: 'string' },
     warmup: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 
@@ -73,14 +74,16 @@ if (cmd === 'ids') {
   const ce = await CrossEncoder.fromPretrained(need('model'));
   const loadSeconds = (performance.now() - t0) / 1000;
   const warm = Number(values.warmup ?? 1);
-  if (warm > 0) await ce.logits(pairs.slice(0, batchSize), { batchSize, showProgress: false });
+  const threads = Number(values.threads ?? 1);
+  // Two batches, so a threads > 1 warm-up also starts the worker replicas (a one-time cost, like loading).
+  if (warm > 0) await ce.logits(pairs.slice(0, 2 * batchSize), { batchSize, showProgress: false, threads });
   const t1 = performance.now();
-  const logits = await ce.logits(pairs, { batchSize, showProgress: false });
+  const logits = await ce.logits(pairs, { batchSize, showProgress: false, threads });
   const seconds = (performance.now() - t1) / 1000;
   ce.dispose();
   const info = activeBackend();
   const res = {
-    model: values.model, n: pairs.length, batchSize, loadSeconds, seconds, pairsPerSecond: pairs.length / seconds,
+    model: values.model, n: pairs.length, batchSize, threads, loadSeconds, seconds, pairsPerSecond: pairs.length / seconds,
     backend: info ? describeBackend(info) : 'unknown', logits: logits.map((r) => r[0]),
   };
   await writeJson(need('out'), res);
