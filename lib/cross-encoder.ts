@@ -58,7 +58,7 @@ export interface RankResult {
 }
 
 export class CrossEncoder {
-  private pool: ReplicaPool | undefined;
+  private pool: Promise<ReplicaPool> | undefined;
 
   private constructor(
     readonly model: SequenceClassifier,
@@ -165,13 +165,15 @@ export class CrossEncoder {
     }
   }
 
-  /** A replica pool with at least `threads` threads (started once; restarted only to grow). */
-  async replicas(threads: number): Promise<ReplicaPool> {
-    if (!this.pool || this.pool.threads < threads) {
-      await this.pool?.dispose();
-      this.pool = undefined;
-      this.pool = await ReplicaPool.start(this.model, threads);
-    }
+  /** A replica pool with at least `threads` threads (started once; restarted only to grow). Concurrent callers share one start. */
+  replicas(threads: number): Promise<ReplicaPool> {
+    const current = this.pool;
+    this.pool = (async () => {
+      const pool = await current?.catch(() => undefined);
+      if (pool && pool.threads >= threads) return pool;
+      await pool?.dispose();
+      return ReplicaPool.start(this.model, threads);
+    })();
     return this.pool;
   }
 
@@ -229,7 +231,7 @@ export class CrossEncoder {
 
   /** Free the weights and stop any replica threads. */
   dispose(): void {
-    void this.pool?.dispose();
+    void this.pool?.then((p) => p.dispose()).catch(() => undefined);
     this.pool = undefined;
     this.model.disposeAll();
   }

@@ -39,6 +39,10 @@ describe('threads: data-parallel scoring and training over worker threads', func
     const three = await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false });
     expect(three).to.deep.equal(one);
     expect(tf.memory().numTensors).to.equal(before);
+    // Concurrent calls share the pool (and its workers' request queues) and still get their own exact scores.
+    const [x, y] = await Promise.all([model.predict(pairs, { batchSize: 4, threads: 2, showProgress: false }), model.predict(pairs.slice(5), { batchSize: 4, threads: 3, showProgress: false })]);
+    expect(x).to.deep.equal(one);
+    expect(y).to.deep.equal(await model.predict(pairs.slice(5), { batchSize: 4, showProgress: false }));
     // Change one weight in place: the pool must notice and score with the new weights.
     const [, bias] = model.model.trainableVariables().find(([n]) => n === 'classifier.out_proj.bias')!;
     bias.assign(tf.add(bias, 0.5));
@@ -112,6 +116,40 @@ describe('threads: data-parallel scoring and training over worker threads', func
     }
     expect(worst).to.be.below(1e-6);
     expect(Math.max(...dual.counts)).to.equal(Math.min(...dual.counts));
+  });
+
+  it('threads: 2 training interrupted after a checkpoint resumes to the same weights as an uninterrupted run', async () => {
+    const data = await stsb('train', 96);
+    const opts = (outputDir: string) => ({ outputDir, batchSize: 16, maxSteps: 6, saveSteps: 3, lr: 1e-3, loggingSteps: 1, showProgress: false, threads: 2 });
+    const train = async (outputDir: string, extra: { resume?: boolean; crashAt?: number }) => {
+      const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+      const trainer = new Trainer(model, data, {
+        ...opts(outputDir),
+        resume: extra.resume,
+        onStep: (step) => {
+          if (step === extra.crashAt) throw new Error('simulated crash');
+        },
+      });
+      try {
+        await trainer.run();
+        return weightsOf(model);
+      } finally {
+        trainer.dispose();
+        model.dispose();
+      }
+    };
+    const whole = await train(path.join(tmp, 'whole'), {});
+    const dir = path.join(tmp, 'interrupted');
+    let crash: unknown;
+    await train(dir, { crashAt: 4 }).catch((e: unknown) => (crash = e));
+    expect((crash as Error)?.message).to.equal('simulated crash');
+    const resumed = await train(dir, { resume: true });
+    let worst = 0;
+    for (const [name, w] of whole) {
+      const r = resumed.get(name)!;
+      for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - r[i]));
+    }
+    expect(worst).to.be.below(1e-6);
   });
 
   it('a failure inside a worker reaches the caller naming the thread; bad thread counts are UsageErrors', async () => {
