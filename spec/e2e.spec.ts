@@ -75,6 +75,26 @@ describe('end to end: train:stsb on a 200-row STSb slice (random-init 2x128 BERT
     reloaded.dispose();
   });
 
+  it('--threads 2 trains to the same metrics as --micro-batch-size 10 in one thread (worker replicas, same dropout masks)', async () => {
+    // Batch 20 divides the 200 rows, so every step splits the same way in both runs (10 + 10).
+    const two = path.join(tmp, 'threads-2');
+    const micro = path.join(tmp, 'micro-10');
+    const a = await spawnScript('scripts/train-stsb.ts', sliceArgs(two, ['--batch-size', '20', '--threads', '2'])).done;
+    expect(a.code, a.stderr.slice(-2000)).to.equal(0);
+    expect(a.stderr).to.match(/threads: 2 for training/);
+    const b = await spawnScript('scripts/train-stsb.ts', sliceArgs(micro, ['--batch-size', '20', '--micro-batch-size', '10', '--eval-threads', '1'])).done;
+    expect(b.code, b.stderr.slice(-2000)).to.equal(0);
+    expect(b.stderr).to.match(/threads: 1 for training, 1 for scoring/);
+    const [ra, rb] = [await readResults(two), await readResults(micro)];
+    expect(ra.steps).to.equal(10);
+    expect(rb.steps).to.equal(10);
+    for (const m of rb.metrics) {
+      const other = ra.metrics.find((x) => x.split === m.split)!;
+      expect(other.spearman, m.split).to.be.closeTo(m.spearman, 1e-6);
+      expect(other.pearson, m.split).to.be.closeTo(m.pearson, 1e-6);
+    }
+  });
+
   it('kill -9 after the first checkpoint, then --resume, ends with the same metrics as an uninterrupted run', async () => {
     const common = ['--dropout', '0', '--save-steps', '4', '--eval-steps', '100', '--epochs', '2'];
     const full = path.join(tmp, 'uninterrupted');
