@@ -55,9 +55,9 @@ export const TRAIN_HELP = `cross-encoder train --model <id|dir> --train <hf-id[:
   [--pos-weight W] [--scheduler linear|constant|constant_with_warmup] [--max-steps N] [--dropout P] [--resume] [--no-shuffle]
   [--group-by-length] [--freeze-embeddings] [--score-scale 5] [--skip-invalid] [--sentence1-column C] [--sentence2-column C]
   [--label-column C] [--train-limit N] [--eval-limit N] [--revision REV] [--no-progress]
-  [--threads N|auto] training threads (default 1): each batch is split into N micro-batches computed at once by this
-    thread and N − 1 worker threads; same results as --micro-batch-size batch/N (so a different N gives different
-    dropout masks; 'auto' = one per core, at most 4, so results then depend on the machine)
+  [--threads N|auto] training threads (default 1): each batch is split into N micro-batches of ceil(size/N), computed
+    at once by this thread and N − 1 worker threads; the same results as micro-batches of that size (so a different N
+    gives different dropout masks; 'auto' = one per core, at most 4, so results then depend on the machine)
   [--eval-threads N|auto] threads for scoring validation/test pairs (default auto; scores do not depend on it)`;
 
 export function readOptions(v: Flags): ReadPairsOptions {
