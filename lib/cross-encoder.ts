@@ -165,12 +165,15 @@ export class CrossEncoder {
     }
   }
 
-  /** A replica pool with at least `threads` threads (started once; restarted only to grow). Concurrent callers share one start. */
+  /**
+   * A replica pool with at least `threads` threads: started once, restarted only to grow or after a worker died.
+   * Concurrent callers share one start.
+   */
   replicas(threads: number): Promise<ReplicaPool> {
     const current = this.pool;
     this.pool = (async () => {
       const pool = await current?.catch(() => undefined);
-      if (pool && pool.threads >= threads) return pool;
+      if (pool?.usable && pool.threads >= threads) return pool;
       await pool?.dispose();
       return ReplicaPool.start(this.model, threads);
     })();

@@ -50,6 +50,11 @@ describe('threads: data-parallel scoring and training over worker threads', func
     const threeAfter = await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false });
     expect(oneAfter).to.not.deep.equal(one);
     expect(threeAfter).to.deep.equal(oneAfter);
+    // A pool that can no longer work (here: disposed behind the model's back) is replaced, not reused.
+    const pool = await model.replicas(3);
+    await pool.dispose();
+    expect(pool.usable).to.equal(false);
+    expect(await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false })).to.deep.equal(oneAfter);
     model.dispose();
   });
 

@@ -82,6 +82,10 @@ class ReplicaWorker {
     });
   }
 
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   terminate(): Promise<number> {
     this.fail(new Error(`replica thread ${this.index} was disposed`));
     return this.worker.terminate();
@@ -109,6 +113,11 @@ export class ReplicaPool {
     weights: SharedArrayBuffer,
   ) {
     this.weights = new Float32Array(weights);
+  }
+
+  /** False once disposed or once any worker crashed or exited: such a pool only throws, start a new one. */
+  get usable(): boolean {
+    return !this.disposed && !this.workers.some((w) => w.failed);
   }
 
   /** Threads scoring or training at once: the caller plus the workers. */
