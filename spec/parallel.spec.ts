@@ -6,6 +6,7 @@ import { tf } from '../lib/backend.js';
 import { CrossEncoder, type Pair } from '../lib/cross-encoder.js';
 import { loadStsbFromDir } from '../lib/data/index.js';
 import { UsageError } from '../lib/errors.js';
+import { CrossEncoderCorrelationEvaluator } from '../lib/evaluation/correlation-evaluator.js';
 import { ReplicaPool } from '../lib/parallel/replica-pool.js';
 import { Trainer, type TrainExample } from '../lib/training/trainer.js';
 import { readLog, type TrainRow } from '../lib/training/training-log.js';
@@ -155,6 +156,24 @@ describe('threads: data-parallel scoring and training over worker threads', func
       for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - r[i]));
     }
     expect(worst).to.be.below(1e-6);
+  });
+
+  it('evaluation on more threads than training grows the pool mid-run without changing the training', async () => {
+    const data = await stsb('train', 64);
+    const dev = CrossEncoderCorrelationEvaluator.fromExamples(await stsb('test', 40), 'dev', false);
+    const run = async (name: string, evalThreads: number) => {
+      const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+      const trainer = new Trainer(model, data, { outputDir: path.join(tmp, name), batchSize: 16, maxSteps: 4, evalSteps: 2, lr: 1e-3, showProgress: false, threads: 2, evalThreads }, dev);
+      const result = await trainer.run();
+      const weights = weightsOf(model);
+      trainer.dispose();
+      model.dispose();
+      return { result, weights };
+    };
+    const grown = await run('eval-3', 3);
+    const plain = await run('eval-1', 1);
+    expect(grown.result.evals.map((e) => e.spearman)).to.deep.equal(plain.result.evals.map((e) => e.spearman));
+    for (const [name, w] of plain.weights) expect(grown.weights.get(name), name).to.deep.equal(w);
   });
 
   it('a failure inside a worker reaches the caller naming the thread; bad thread counts are UsageErrors', async () => {

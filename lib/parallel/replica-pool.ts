@@ -50,6 +50,8 @@ class ReplicaWorker {
   private readonly pending = new Map<number, { resolve: (r: Reply & { ok: true }) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private failure: Error | undefined;
+  /** Version of the shared weights this replica holds (see ReplicaPool.sync). */
+  version = 0;
 
   constructor(readonly index: number) {
     this.worker = spawnReplica();
@@ -105,6 +107,8 @@ export class ReplicaPool {
   private readonly synced = new Map<string, object>();
   private gradBuffers: { key: string; slots: Slot[]; buffers: SharedArrayBuffer[] } | undefined;
   private disposed = false;
+  /** Bumped whenever the shared weights buffer changes; each worker remembers the version it loaded. */
+  private version = 0;
 
   private constructor(
     private readonly model: SequenceClassifier,
@@ -138,6 +142,7 @@ export class ReplicaPool {
     try {
       pool.writeWeights();
       await Promise.all(workers.map((w) => w.request({ type: 'init', backend, logLevel: getLogLevel(), config: model.config, slots, weights: sab })));
+      for (const w of workers) w.version = pool.version;
     } catch (e) {
       await pool.dispose();
       throw e;
@@ -145,8 +150,8 @@ export class ReplicaPool {
     return pool;
   }
 
-  /** Copy the caller's parameters into the shared buffer; true when any changed since the last copy. */
-  private writeWeights(): boolean {
+  /** Copy the caller's changed parameters into the shared buffer (bumping its version when any changed). */
+  private writeWeights(): void {
     const vars = new Map(this.model.trainableVariables());
     const stale = this.slots.filter((s) => this.synced.get(s.name) !== vars.get(s.name)!.dataId);
     for (const s of stale) {
@@ -154,13 +159,23 @@ export class ReplicaPool {
       copyTensorInto(this.weights, s.offset, v);
       this.synced.set(s.name, v.dataId);
     }
-    return stale.length > 0;
+    if (stale.length) this.version++;
   }
 
-  /** Bring every replica up to the caller's current weights (nothing to do when no parameter changed). */
-  async sync(): Promise<void> {
+  /**
+   * Bring the first `threads − 1` workers up to the caller's current weights (those already current, and the
+   * workers beyond, are left alone: a worker reloads when it is next used).
+   */
+  async sync(threads = this.threads): Promise<void> {
     this.alive();
-    if (this.writeWeights()) await Promise.all(this.workers.map((w) => w.request({ type: 'sync' })));
+    this.writeWeights();
+    const behind = this.workers.slice(0, threads - 1).filter((w) => w.version !== this.version);
+    await Promise.all(
+      behind.map(async (w) => {
+        await w.request({ type: 'sync' });
+        w.version = this.version;
+      }),
+    );
   }
 
   private alive(): void {
@@ -172,7 +187,7 @@ export class ReplicaPool {
    * thread; `onProgress` gets the number of batches finished so far; `threads` (≤ the pool's) limits the workers used.
    */
   async logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Float32Array, onProgress?: (batchesDone: number) => void, threads = this.threads): Promise<Float32Array[]> {
-    await this.sync();
+    await this.sync(threads);
     const L = this.model.config.numLabels;
     const outOffsets: number[] = [];
     let total = 0;
@@ -218,7 +233,7 @@ export class ReplicaPool {
 
   /**
    * Start computing gradients on the workers: jobs[w] goes to worker w (an empty list costs nothing). Call after
-   * sync(); await the result after doing the calling thread's share, which then runs at the same time.
+   * sync(jobs.length + 1); await the result after doing the calling thread's share, which then runs at the same time.
    */
   gradients(params: ReadonlyArray<readonly [string, tf.Variable]>, jobs: MicroBatchJob[][], loss: LossSpec): Promise<GradientShare | undefined>[] {
     this.alive();

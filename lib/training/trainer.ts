@@ -16,7 +16,7 @@ import { loadWeights } from '../models/load-weights.js';
 import { encoderInputs } from '../models/sequence-classifier.js';
 import { tensorFrom } from '../parallel/copy.js';
 import type { MicroBatchJob as Part } from '../parallel/protocol.js';
-import { checkThreads, type GradientShare, type ReplicaPool, type Threads } from '../parallel/replica-pool.js';
+import { checkThreads, type GradientShare, type Threads } from '../parallel/replica-pool.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
 import { formatDuration, ProgressBar } from '../util/progress.js';
@@ -228,12 +228,14 @@ export class Trainer {
   }
 
   /** Loss and summed gradients of one step; parts i with i mod threads = w + 1 go to worker w, the rest run here. */
-  private async stepGradients(parts: Part[], pool: ReplicaPool | undefined): Promise<StepGradients> {
-    const threads = pool ? this.opts.threads : 1;
+  private async stepGradients(parts: Part[]): Promise<StepGradients> {
+    const threads = this.opts.threads;
+    // Asked for every step: evaluation may have grown (replaced) the model's pool since the last one.
+    const pool = threads > 1 ? await this.model.replicas(threads) : undefined;
     const mine = parts.filter((_, i) => i % threads === 0);
     let remote: Promise<GradientShare | undefined>[] = [];
     if (pool) {
-      await pool.sync();
+      await pool.sync(threads);
       const jobs = Array.from({ length: threads - 1 }, (_, w) => parts.filter((_, i) => i % threads === w + 1));
       remote = pool.gradients(this.params, jobs, this.lossSpec);
     }
@@ -320,7 +322,6 @@ export class Trainer {
     }
     this.model.model.dropoutSeed = state.dropoutSeed;
     const seedsPerForward = this.model.model.seedsPerForward();
-    const pool = o.threads > 1 ? await this.model.replicas(o.threads) : undefined;
     const trainLog = new TrainingLog(logFile);
     const evals: EvalPoint[] = (await readLog(logFile)).filter((r): r is LogRow & EvalPoint => r.type === 'eval').map(({ step, epoch, pearson, spearman }) => ({ step, epoch, pearson, spearman }));
     let best: EvalPoint | undefined = evals.find((e) => e.step === state.bestStep);
@@ -377,7 +378,7 @@ export class Trainer {
         let loss: number;
         let norm: number;
         {
-          const g = await this.stepGradients(parts, pool);
+          const g = await this.stepGradients(parts);
           this.model.model.dropoutSeed = seedStart + parts.length * seedsPerForward;
           loss = g.loss;
           norm = globalNorm(g.grads);
