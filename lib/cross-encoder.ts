@@ -40,8 +40,9 @@ export interface PredictOptions {
   /**
    * Threads scoring at once: this one plus `threads − 1` worker threads, each with its own backend and copy of the
    * model (started on first use, kept until dispose(), re-synced when the weights change). Every batch is computed
-   * exactly as in one thread, so the scores are identical. Worth it on wasm/cpu, which use one core each. 'auto': one
-   * per core, at most 4 (1 on tfjs-node). Default 1.
+   * exactly as in one thread, so the scores are identical whatever the count. Default 'auto': one per core (at most
+   * 4; 1 on tfjs-node, which is multi-threaded itself), used once there are at least 4 batches or the threads are
+   * already running (starting them costs about one batch). 1 keeps everything on this thread.
    */
   threads?: Threads;
 }
@@ -57,8 +58,13 @@ export interface RankResult {
   text?: string;
 }
 
+/** With threads 'auto', replica threads are started for a call of at least this many batches. */
+const AUTO_MIN_BATCHES = 4;
+
 export class CrossEncoder {
   private pool: Promise<ReplicaPool> | undefined;
+  /** Threads of the running pool (0: none). */
+  private liveThreads = 0;
 
   private constructor(
     readonly model: SequenceClassifier,
@@ -125,7 +131,8 @@ export class CrossEncoder {
   async logits(pairs: readonly Pair[], opts: Omit<PredictOptions, 'activation'> = {}): Promise<Float32Array[]> {
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
-    const threads = checkThreads(opts.threads ?? 1);
+    const requested = opts.threads ?? 'auto';
+    let threads = checkThreads(requested);
     const encoded = this.encode(pairs);
     const order = encoded.map((_, i) => i).sort((a, b) => encoded[b].inputIds.length - encoded[a].inputIds.length);
     const groups: number[][] = [];
@@ -135,7 +142,9 @@ export class CrossEncoder {
     const show = opts.showProgress !== false;
     const L = this.numLabels;
     let rows: Float32Array[];
-    if (threads > 1 && batches.length > 1) {
+    if (requested === 'auto' && batches.length < AUTO_MIN_BATCHES && this.liveThreads < threads) threads = 1;
+    threads = Math.min(threads, batches.length);
+    if (threads > 1) {
       const pool = await this.replicas(threads);
       rows = await pool.logits(batches, (b) => this.batchLogits(b), (done) => show && bar.update(Math.min(pairs.length, done * batchSize)), threads);
     } else {
@@ -175,7 +184,10 @@ export class CrossEncoder {
       const pool = await current?.catch(() => undefined);
       if (pool?.usable && pool.threads >= threads) return pool;
       await pool?.dispose();
-      return ReplicaPool.start(this.model, threads);
+      this.liveThreads = 0;
+      const started = await ReplicaPool.start(this.model, threads);
+      this.liveThreads = threads;
+      return started;
     })();
     return this.pool;
   }
@@ -236,6 +248,7 @@ export class CrossEncoder {
   dispose(): void {
     void this.pool?.then((p) => p.dispose()).catch(() => undefined);
     this.pool = undefined;
+    this.liveThreads = 0;
     this.model.disposeAll();
   }
 }

@@ -35,7 +35,7 @@ describe('threads: data-parallel scoring and training over worker threads', func
   it('predict with threads: 3 gives exactly the single-thread scores, and re-syncs after the weights change', async () => {
     const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-roberta-cross-encoder'));
     const pairs: Pair[] = (await stsb('test', 61)).map((e) => [e.sentence1, e.sentence2]);
-    const one = await model.predict(pairs, { batchSize: 4, showProgress: false });
+    const one = await model.predict(pairs, { batchSize: 4, threads: 1, showProgress: false });
     const before = tf.memory().numTensors;
     const three = await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false });
     expect(three).to.deep.equal(one);
@@ -43,11 +43,11 @@ describe('threads: data-parallel scoring and training over worker threads', func
     // Concurrent calls share the pool (and its workers' request queues) and still get their own exact scores.
     const [x, y] = await Promise.all([model.predict(pairs, { batchSize: 4, threads: 2, showProgress: false }), model.predict(pairs.slice(5), { batchSize: 4, threads: 3, showProgress: false })]);
     expect(x).to.deep.equal(one);
-    expect(y).to.deep.equal(await model.predict(pairs.slice(5), { batchSize: 4, showProgress: false }));
+    expect(y).to.deep.equal(await model.predict(pairs.slice(5), { batchSize: 4, threads: 1, showProgress: false }));
     // Change one weight in place: the pool must notice and score with the new weights.
     const [, bias] = model.model.trainableVariables().find(([n]) => n === 'classifier.out_proj.bias')!;
     bias.assign(tf.add(bias, 0.5));
-    const oneAfter = await model.predict(pairs, { batchSize: 4, showProgress: false });
+    const oneAfter = await model.predict(pairs, { batchSize: 4, threads: 1, showProgress: false });
     const threeAfter = await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false });
     expect(oneAfter).to.not.deep.equal(one);
     expect(threeAfter).to.deep.equal(oneAfter);
@@ -57,6 +57,22 @@ describe('threads: data-parallel scoring and training over worker threads', func
     expect(pool.usable).to.equal(false);
     expect(await model.predict(pairs, { batchSize: 4, threads: 3, showProgress: false })).to.deep.equal(oneAfter);
     model.dispose();
+  });
+
+  it("threads 'auto' (predict's default) starts threads for 4+ batches only, then reuses them; scores never change", async () => {
+    const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+    const pairs: Pair[] = (await stsb('test', 40)).map((e) => [e.sentence1, e.sentence2]);
+    const ref = await model.predict(pairs, { batchSize: 4, threads: 1, showProgress: false });
+    const live = () => (model as unknown as { liveThreads: number }).liveThreads;
+    // (A subset forms other batches, so it is compared with its own single-thread scores.)
+    const single = (p: Pair[]) => model.predict(p, { batchSize: 4, threads: 1, showProgress: false });
+    expect(await model.predict(pairs.slice(0, 12), { batchSize: 4, showProgress: false })).to.deep.equal(await single(pairs.slice(0, 12))); // 3 batches
+    expect(live()).to.equal(0);
+    expect(await model.predict(pairs, { batchSize: 4, showProgress: false })).to.deep.equal(ref); // 10 batches
+    expect(live()).to.equal(Math.min(os.availableParallelism(), 4) > 1 ? Math.min(os.availableParallelism(), 4) : 0);
+    expect(await model.predict(pairs.slice(0, 8), { batchSize: 4, showProgress: false })).to.deep.equal(await single(pairs.slice(0, 8)));
+    model.dispose();
+    expect(live()).to.equal(0);
   });
 
   it('a training step split over 2 threads replays training-steps.json', async () => {

@@ -51,7 +51,8 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
     if (backend) log.info(`backend: ${describeBackend(backend)}`);
     const threads = checkThreads(o.threads ?? 1);
     const cores = os.availableParallelism();
-    log.info(`threads: ${threads} for training, ${checkThreads(o.evalThreads ?? threads)} for scoring (${cores} cores)`);
+    const scoring = o.evalThreads ?? 'auto';
+    log.info(`threads: ${threads} for training, ${scoring === 'auto' ? `auto (${checkThreads('auto')})` : checkThreads(scoring)} for scoring (${cores} cores)`);
     if (threads === 1 && cores > 1 && backend?.name !== 'tensorflow') {
       log.info(`tip: threads 2 (--threads 2) trains on a second core, about 1.3× faster; the batch is then split in two micro-batches, so dropout masks differ from threads 1`);
     }
@@ -59,7 +60,7 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
     log.info(`data: train ${o.train.examples.length} pairs (${o.train.source})${o.validation ? `, validation ${o.validation.examples.length}` : ''}${o.test ? `, test ${o.test.examples.length}` : ''}`);
     const devEval = o.validation ? CrossEncoderCorrelationEvaluator.fromExamples(o.validation.examples, 'validation') : undefined;
     if (devEval && (o.evaluateBefore ?? true) && !o.resume) {
-      const r = await devEval.evaluate((p) => model.predict(p, { showProgress: false, threads: o.evalThreads ?? o.threads }), { outputDir: out, epoch: -1, steps: -1 });
+      const r = await devEval.evaluate((p) => model.predict(p, { showProgress: false, threads: scoring }), { outputDir: out, epoch: -1, steps: -1 });
       log.info(`validation before training: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)}`);
     }
     const trainer = new Trainer(model, o.train.examples, { ...o, outputDir: out }, devEval);
@@ -78,7 +79,7 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
     if (last) metrics.push({ split: 'validation', pearson: last.pearson, spearman: last.spearman });
     if (o.test) {
       const testEval = CrossEncoderCorrelationEvaluator.fromExamples(o.test.examples, 'test');
-      const r = await testEval.evaluate((p) => model.predict(p, { showProgress: false, threads: o.evalThreads ?? o.threads }), { outputDir: out });
+      const r = await testEval.evaluate((p) => model.predict(p, { showProgress: false, threads: scoring }), { outputDir: out });
       metrics.push({ split: 'test', pearson: r.pearson, spearman: r.spearman });
       log.info(`test: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)}`);
     }

@@ -77,7 +77,7 @@ export interface TrainerOptions {
    * Default 1.
    */
   threads?: Threads;
-  /** Threads for scoring the evaluator's pairs (scores do not depend on it). Default: `threads`. */
+  /** Threads for scoring the evaluator's pairs (scores do not depend on it). Default 'auto', as predict(). */
   evalThreads?: Threads;
   resume?: boolean;
   showProgress?: boolean;
@@ -103,7 +103,7 @@ export interface TrainResult {
 }
 
 type Resolved = Required<Omit<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep' | 'threads' | 'evalThreads'>> &
-  Pick<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'> & { threads: number; evalThreads: number };
+  Pick<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'> & { threads: number; evalThreads: Threads };
 
 function resolveOptions(o: TrainerOptions): Resolved {
   const r: Resolved = {
@@ -137,7 +137,8 @@ function resolveOptions(o: TrainerOptions): Resolved {
   posInt('batchSize');
   posInt('microBatchSize');
   r.threads = checkThreads(o.threads ?? 1);
-  r.evalThreads = o.evalThreads === undefined ? r.threads : checkThreads(o.evalThreads);
+  r.evalThreads = o.evalThreads ?? 'auto';
+  checkThreads(r.evalThreads);
   posInt('maxSteps');
   posInt('loggingSteps');
   posInt('evalSteps', 0);
