@@ -11,8 +11,7 @@ import { ReplicaPool } from '../lib/parallel/replica-pool.js';
 import { Trainer, type TrainExample } from '../lib/training/trainer.js';
 import { readLog, type TrainRow } from '../lib/training/training-log.js';
 import { fixtureModel, STSB_DIR } from './helpers/paths.js';
-import { fixtureExamples, TRAINING_FIXTURE } from './helpers/training-fixture.js';
-import { checkAgainstFixture } from './trainer.spec.js';
+import { replayFixture } from './trainer.spec.js';
 
 async function stsb(split: 'train' | 'test', n: number): Promise<TrainExample[]> {
   return (await loadStsbFromDir(STSB_DIR, split)).examples.slice(0, n);
@@ -76,25 +75,7 @@ describe('threads: data-parallel scoring and training over worker threads', func
   });
 
   it('a training step split over 2 threads replays training-steps.json', async () => {
-    const model = await CrossEncoder.fromPretrained(fixtureModel(TRAINING_FIXTURE.start_model), { dropout: 0 });
-    const out = path.join(tmp, 'fixture');
-    const trainer = new Trainer(model, fixtureExamples(), {
-      outputDir: out,
-      batchSize: 2,
-      maxSteps: 3,
-      lr: TRAINING_FIXTURE.optimizer.lr,
-      scheduler: 'constant',
-      weightDecay: TRAINING_FIXTURE.optimizer.weight_decay,
-      maxGradNorm: TRAINING_FIXTURE.optimizer.max_grad_norm,
-      shuffle: false,
-      loggingSteps: 1,
-      showProgress: false,
-      threads: 2,
-    });
-    await trainer.run();
-    await checkAgainstFixture(out, model);
-    trainer.dispose();
-    model.dispose();
+    await replayFixture(path.join(tmp, 'fixture'), { threads: 2 });
   });
 
   it('with dropout on, threads: 2 trains like single-thread micro-batching (same masks; float rounding only) and keeps numTensors flat', async () => {

@@ -7,7 +7,7 @@ import { CrossEncoder } from '../lib/cross-encoder.js';
 import { disposeInputs, encoderInputs } from '../lib/models/sequence-classifier.js';
 import { TrainingError } from '../lib/errors.js';
 import { listCheckpoints } from '../lib/training/checkpoint-state.js';
-import { Trainer } from '../lib/training/trainer.js';
+import { Trainer, type TrainerOptions } from '../lib/training/trainer.js';
 import { readLog, type TrainRow } from '../lib/training/training-log.js';
 import { fixtureModel } from './helpers/paths.js';
 import { fixtureExamples, TRAINING_FIXTURE } from './helpers/training-fixture.js';
@@ -54,6 +54,31 @@ export async function checkAgainstFixture(outputDir: string, model: CrossEncoder
   }
 }
 
+/** Train the fixture's start model on its 3 steps (its optimizer settings, dropout 0) and check every recorded value. */
+export async function replayFixture(outputDir: string, extra: Partial<TrainerOptions> = {}): Promise<void> {
+  const model = await CrossEncoder.fromPretrained(fixtureModel(TRAINING_FIXTURE.start_model), { dropout: 0 });
+  const trainer = new Trainer(model, fixtureExamples(), {
+    outputDir,
+    batchSize: 2,
+    maxSteps: 3,
+    lr: TRAINING_FIXTURE.optimizer.lr,
+    scheduler: 'constant',
+    weightDecay: TRAINING_FIXTURE.optimizer.weight_decay,
+    maxGradNorm: TRAINING_FIXTURE.optimizer.max_grad_norm,
+    shuffle: false,
+    loggingSteps: 1,
+    showProgress: false,
+    ...extra,
+  });
+  try {
+    await trainer.run();
+    await checkAgainstFixture(outputDir, model);
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
 describe('Trainer', () => {
   let tmp: string;
   before(async () => {
@@ -64,24 +89,7 @@ describe('Trainer', () => {
   });
 
   it('replays training-steps.json: per-step loss (1e-5 rel), grad norm before clipping (1e-4 rel), final logits and weights (1e-4)', async () => {
-    const model = await CrossEncoder.fromPretrained(fixtureModel(TRAINING_FIXTURE.start_model), { dropout: 0 });
-    const out = path.join(tmp, 'api');
-    const trainer = new Trainer(model, fixtureExamples(), {
-      outputDir: out,
-      batchSize: 2,
-      maxSteps: 3,
-      lr: TRAINING_FIXTURE.optimizer.lr,
-      scheduler: 'constant',
-      weightDecay: TRAINING_FIXTURE.optimizer.weight_decay,
-      maxGradNorm: TRAINING_FIXTURE.optimizer.max_grad_norm,
-      shuffle: false,
-      loggingSteps: 1,
-      showProgress: false,
-    });
-    await trainer.run();
-    await checkAgainstFixture(out, model);
-    trainer.dispose();
-    model.dispose();
+    await replayFixture(path.join(tmp, 'api'));
   });
 
   it('micro-batches of 1 give the same steps as the full batch (gradient accumulation)', async () => {
