@@ -5,18 +5,15 @@
  * anything else falls back to dataSync()).
  */
 import { tf } from '../backend.js';
+import { asWasmBackend } from '../wasm-internals.js';
 
-interface WasmHeapBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get: (dataId: unknown) => { memoryOffset: number } | undefined };
-}
-
+/** t's values as a view into the wasm heap, or undefined (not wasm, not float32, internals not as expected). */
 function heapView(t: tf.Tensor): Float32Array | undefined {
   if (t.dtype !== 'float32' || tf.getBackend() !== 'wasm') return undefined;
-  const b = tf.backend() as unknown as Partial<WasmHeapBackend>;
-  const heap = b.wasm?.HEAPF32;
-  const entry = b.dataIdMap?.get?.(t.dataId);
-  if (!(heap instanceof Float32Array) || !entry || typeof entry.memoryOffset !== 'number' || entry.memoryOffset % 4 !== 0) return undefined;
+  const b = asWasmBackend(tf.backend());
+  const heap = b?.wasm.HEAPF32;
+  const entry = b?.dataIdMap.get(t.dataId);
+  if (!(heap instanceof Float32Array) || !entry || entry.memoryOffset % 4 !== 0) return undefined;
   const start = entry.memoryOffset / 4;
   if (start + t.size > heap.length) return undefined;
   return heap.subarray(start, start + t.size);

@@ -6,6 +6,7 @@
 import type { EncoderConfig } from '../models/config.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { LossSpec } from '../training/losses.js';
+import type { MicroBatchJob } from '../training/micro-batch.js';
 import type { LogLevel } from '../util/log.js';
 
 /** Where one parameter lives in a flat float32 buffer (offset and length in elements). */
@@ -53,14 +54,6 @@ export interface LogitsRequest {
   counter: SharedArrayBuffer;
   out: SharedArrayBuffer;
   outOffsets: number[];
-}
-
-/** One micro-batch of a training step: its tokens, labels, loss weight (size / batch size) and first dropout seed. */
-export interface MicroBatchJob {
-  batch: BatchEncoding;
-  labels: number[];
-  weight: number;
-  seed: number;
 }
 
 /** Gradients of Σ weight · loss(micro-batch) for `slots` (the trainable parameters), summed into `grads`. */

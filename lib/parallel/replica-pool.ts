@@ -18,7 +18,8 @@ import type { BatchEncoding } from '../tokenizer/index.js';
 import type { LossSpec } from '../training/losses.js';
 import { getLogLevel } from '../util/log.js';
 import { copyTensorInto } from './copy.js';
-import { layoutSlots, type MicroBatchJob, type Reply, type Request, type Slot } from './protocol.js';
+import type { MicroBatchJob } from '../training/micro-batch.js';
+import { layoutSlots, type Reply, type Request, type Slot } from './protocol.js';
 
 /**
  * A worker running replica-worker beside this file: the .js from dist/, or the .ts when running from source under
@@ -74,13 +75,13 @@ class ReplicaWorker {
     this.pending.clear();
   }
 
-  request(req: Request, transfer: ArrayBuffer[] = []): Promise<Reply & { ok: true }> {
+  request(req: Request): Promise<Reply & { ok: true }> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     this.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, req }, transfer);
+      this.worker.postMessage({ id, req });
     });
   }
 
@@ -99,6 +100,8 @@ export interface GradientShare {
   loss: number;
   /** Its summed gradients, laid out by `slots`. */
   grads: Float32Array;
+  /** Where each trainable parameter sits in `grads`. */
+  slots: readonly Slot[];
 }
 
 export class ReplicaPool {
@@ -247,14 +250,8 @@ export class ReplicaPool {
       const micro = jobs[i] ?? [];
       if (micro.length === 0) return undefined;
       const reply = await w.request({ type: 'grads', micro, loss, slots, grads: buffers[i] });
-      return { loss: reply.loss ?? NaN, grads: new Float32Array(buffers[i]) };
+      return { loss: reply.loss ?? NaN, grads: new Float32Array(buffers[i]), slots };
     });
-  }
-
-  /** Where each trainable parameter sits in a GradientShare's buffer (after gradients() was called). */
-  gradientSlots(): Slot[] {
-    if (!this.gradBuffers) throw new Error('gradientSlots() before gradients()');
-    return this.gradBuffers.slots;
   }
 
   async dispose(): Promise<void> {

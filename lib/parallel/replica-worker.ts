@@ -5,8 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import { initBackend, tf } from '../backend.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequence-classifier.js';
-import { computeGradients, type MicroBatch } from '../training/gradients.js';
-import { labelsTensor, lossFor } from '../training/losses.js';
+import { computeGradients } from '../training/gradients.js';
+import { microBatchesOf } from '../training/micro-batch.js';
 import { setLogLevel } from '../util/log.js';
 import { copyTensorInto, tensorFrom } from './copy.js';
 import type { GradientsRequest, InitRequest, LogitsRequest, Reply, Request, Slot } from './protocol.js';
@@ -71,24 +71,8 @@ function gradients(req: GradientsRequest): number {
     if (!v) throw new Error(`replica has no parameter ${s.name}`);
     return [s.name, v] as const;
   });
-  const owned: Array<() => void> = [];
+  const { micro, dispose } = microBatchesOf(m, req.micro, req.loss);
   try {
-    const micro: MicroBatch[] = req.micro.map((job) => {
-      const inputs = encoderInputs(job.batch, m.config);
-      const labels = labelsTensor(req.loss.kind, job.labels);
-      owned.push(() => {
-        disposeInputs(inputs);
-        labels.dispose();
-      });
-      return {
-        size: job.batch.batchSize,
-        weight: job.weight,
-        loss: () => {
-          m.dropoutSeed = job.seed; // the seeds this micro-batch would get in a single-thread step
-          return lossFor(req.loss, m.logits(inputs, m.context(true)), labels);
-        },
-      };
-    });
     const { loss, grads } = computeGradients(params, micro);
     const out = new Float32Array(req.grads);
     for (const s of req.slots) {
@@ -99,7 +83,7 @@ function gradients(req: GradientsRequest): number {
     tf.dispose([...grads.values()]);
     return loss;
   } finally {
-    owned.forEach((f) => f());
+    dispose();
   }
 }
 

@@ -13,23 +13,22 @@ import { TrainingError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { loadWeights } from '../models/load-weights.js';
-import { encoderInputs } from '../models/sequence-classifier.js';
 import { tensorFrom } from '../parallel/copy.js';
-import type { MicroBatchJob as Part } from '../parallel/protocol.js';
 import { checkThreads, type GradientShare, type Threads } from '../parallel/replica-pool.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
 import { formatDuration, ProgressBar } from '../util/progress.js';
 import { CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint-state.js';
-import { clipGradients, computeGradients, globalNorm, type MicroBatch, type StepGradients } from './gradients.js';
-import { labelsTensor, lossFor, type LossSpec } from './losses.js';
+import { clipGradients, computeGradients, globalNorm, type StepGradients } from './gradients.js';
+import type { LossSpec } from './losses.js';
+import { microBatchesOf, type MicroBatchJob as Part } from './micro-batch.js';
 import { AdamW } from './optimizer.js';
 import { explainDoesNotFit, gb, microBatchFor, planMemory, type MemoryPlan } from './memory.js';
 import { epochPermutation } from './rng.js';
 import { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './schedule.js';
 import { readLog, TrainingLog, type LogRow } from './training-log.js';
 
-export type LossKind = 'bce' | 'mse' | 'ce';
+export type LossKind = LossSpec['kind'];
 
 export const DEFAULT_SEED = 12;
 
@@ -240,35 +239,20 @@ export class Trainer {
       const jobs = Array.from({ length: threads - 1 }, (_, w) => parts.filter((_, i) => i % threads === w + 1));
       remote = pool.gradients(this.params, jobs, this.lossSpec);
     }
-    const m = this.model.model;
-    const owned: tf.Tensor[] = [];
-    const micro: MicroBatch[] = mine.map((part) => {
-      const inputs = encoderInputs(part.batch, this.model.config);
-      const labels = labelsTensor(this.opts.loss, part.labels);
-      owned.push(inputs.inputIds, inputs.attentionMask, inputs.positionIds, labels, ...(inputs.tokenTypeIds ? [inputs.tokenTypeIds] : []));
-      return {
-        size: part.batch.batchSize,
-        weight: part.weight,
-        loss: () => {
-          m.dropoutSeed = part.seed;
-          return lossFor(this.lossSpec, m.logits(inputs, m.context(true)), labels);
-        },
-      };
-    });
+    const { micro, dispose } = microBatchesOf(this.model.model, mine, this.lossSpec);
     let g: StepGradients;
     try {
       g = computeGradients(this.params, micro);
     } finally {
-      tf.dispose(owned);
+      dispose();
       // Worker shares still running must finish (or fail) before their buffers are reused.
       if (remote.length) await Promise.allSettled(remote);
     }
     try {
-      const slots = remote.length ? pool!.gradientSlots() : [];
       for (const share of await Promise.all(remote)) {
         if (!share) continue;
         g.loss += share.loss;
-        for (const s of slots) {
+        for (const s of share.slots) {
           const prev = g.grads.get(s.name);
           g.grads.set(s.name, tf.tidy(() => (prev ? tf.add(prev, tensorFrom(share.grads, s.offset, s.shape)) : tensorFrom(share.grads, s.offset, s.shape))));
           prev?.dispose();

@@ -16,6 +16,7 @@
  * spec/speed-paths.spec.ts checks values and gradients against the stock formulation on wasm and cpu.
  */
 import { tf } from '../../backend.js';
+import { asWasmBackend } from '../../wasm-internals.js';
 
 type SaveFn = (tensors: tf.Tensor[]) => void;
 
@@ -192,29 +193,7 @@ export function dropoutOp(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
 
 const SLICED_BMM = 'XencSlicedBatchMatMul';
 
-/** The parts of tfjs-backend-wasm 4.x's BackendWasm we use (checked at run time; absent → stock matMul). */
-interface WasmModuleLike {
-  HEAPF32: Float32Array;
-  HEAP32: Int32Array;
-  cwrap: (name: string, ret: null, args: string[]) => (...a: unknown[]) => void;
-  tfjs: { registerTensor: (id: number, size: number, offset: number) => void; disposeData: (id: number) => void };
-}
-interface WasmBackendLike {
-  wasm: WasmModuleLike;
-  dataIdMap: { get: (dataId: unknown) => { id: number; memoryOffset: number } | undefined };
-  dataIdNextNumber: number;
-  makeOutput: (shape: number[], dtype: 'float32') => tf.TensorInfo;
-}
-
 const wasmBmmFns = new WeakMap<object, (...a: unknown[]) => void>();
-
-function asWasmBackend(b: unknown): WasmBackendLike | undefined {
-  const w = b as Partial<WasmBackendLike> | undefined;
-  if (!w || typeof w !== 'object' || !w.wasm || typeof w.wasm.cwrap !== 'function' || !w.wasm.tfjs) return undefined;
-  if (typeof w.wasm.tfjs.registerTensor !== 'function' || typeof w.wasm.tfjs.disposeData !== 'function') return undefined;
-  if (!w.dataIdMap || typeof w.makeOutput !== 'function' || typeof w.dataIdNextNumber !== 'number') return undefined;
-  return w as WasmBackendLike;
-}
 
 function int32Bytes(v: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(v).buffer);
