@@ -9,6 +9,10 @@ export interface WasmModuleLike {
   HEAPF32: Float32Array;
   HEAP32: Int32Array;
   cwrap: (name: string, ret: null, args: string[]) => (...a: unknown[]) => void;
+  _malloc: (bytes: number) => number;
+  _free: (offset: number) => void;
+  /** The emscripten module's exports; `memory` is the heap's WebAssembly.Memory (absent in the threaded build). */
+  asm?: { memory?: unknown };
   tfjs: { registerTensor: (id: number, size: number, offset: number) => void; disposeData: (id: number) => void };
 }
 
@@ -23,6 +27,7 @@ export interface WasmBackendLike {
 export function asWasmBackend(b: unknown): WasmBackendLike | undefined {
   const w = b as Partial<WasmBackendLike> | undefined;
   if (!w || typeof w !== 'object' || !w.wasm || typeof w.wasm.cwrap !== 'function' || !w.wasm.tfjs) return undefined;
+  if (typeof w.wasm._malloc !== 'function' || typeof w.wasm._free !== 'function') return undefined;
   if (typeof w.wasm.tfjs.registerTensor !== 'function' || typeof w.wasm.tfjs.disposeData !== 'function') return undefined;
   if (!w.dataIdMap || typeof w.makeOutput !== 'function' || typeof w.dataIdNextNumber !== 'number') return undefined;
   return w as WasmBackendLike;

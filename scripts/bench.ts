@@ -11,6 +11,7 @@
  * Flags: --shapes tiny,minilm,distilroberta  --backends wasm,cpu,tensorflow  --steps N (timed training steps; default
  * 20 tiny / 10 others)  --warmup N (3)  --infer-pairs N (256)  --infer-batch N (32)  --micro-batch N  --freeze-embeddings
  * --padded (dense layers on padded rows too, the stock formulation)  --stock-kernels (tfjs' own batched matmul/gather)
+ * --gemm ours,xnnpack (wasm dense products on our GEMM, lib/wasm-gemm, or on tfjs' XNNPACK matMul; default ours)
  * --threads 1,2 (our runs: the library's `threads` option; default 1 and every count up to the core count, at most 2)
  * --no-torch  --torch-threads 2,1 (one PyTorch run per count; the ratio uses the fastest)  --timeout S (per child, 1200)  --out DIR (bench/results)  --quick
  *
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     'torch-threads': { type: 'string', default: '2,1' },
     threads: { type: 'string' },
+    gemm: { type: 'string', default: 'ours' },
     timeout: { type: 'string', default: '1200' },
     out: { type: 'string' },
     quick: { type: 'boolean', default: false },
@@ -84,6 +86,8 @@ const microBatch = int(values['micro-batch'], 'micro-batch');
 const torchThreads = values['torch-threads']!.split(',').map((t) => int(t.trim(), 'torch-threads')!);
 const timeoutS = int(values.timeout, 'timeout')!;
 const oursThreads = (values.threads ?? Array.from({ length: Math.min(2, os.availableParallelism()) }, (_, i) => i + 1).join(',')).split(',').map((t) => int(t.trim(), 'threads')!);
+const gemms = values.gemm!.split(',').map((g) => g.trim());
+for (const g of gemms) if (g !== 'ours' && g !== 'xnnpack') throw new Error(`--gemm takes ours and/or xnnpack, got ${g}`);
 const batchSize = 16;
 const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
 
@@ -155,8 +159,9 @@ for (const shapeName of shapeNames) {
   const batchesFile = path.join(work, `batches-${shapeName}.json`);
   const results: ChildResult[] = [];
   for (const backend of backendsFor(shapeName))
+  for (const gemm of (backend === 'wasm' ? gemms : ['ours']) as Array<'ours' | 'xnnpack'>)
   for (const threads of oursThreads) {
-    const tag = `${shapeName}-${backend}-${threads}`;
+    const tag = `${shapeName}-${backend}-${gemm}-${threads}`;
     const job: ChildJob = {
       shape: shapeName,
       backend,
@@ -172,13 +177,14 @@ for (const shapeName of shapeNames) {
       padded: values.padded,
       stockKernels: values['stock-kernels'],
       threads,
+      gemm,
       resultFile: path.join(work, `result-${tag}.json`),
       batchesFile: existsSync(batchesFile) ? undefined : batchesFile,
     };
     const jobFile = path.join(work, `job-${tag}.json`);
     await fsp.writeFile(jobFile, JSON.stringify(job));
-    log(`${shape.label} on ${backend}, ${threads} thread${threads > 1 ? 's' : ''}: ${warmup} warm-up + ${steps} timed steps of ${batchSize}, then ${inferSet.length} pairs of inference`);
-    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench', 'child.ts'), jobFile], timeoutS * 1000);
+    log(`${shape.label} on ${backend}${gemm === 'xnnpack' ? ' (XNNPACK matMul)' : ''}, ${threads} thread${threads > 1 ? 's' : ''}: ${warmup} warm-up + ${steps} timed steps of ${batchSize}, then ${inferSet.length} pairs of inference`);
+    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench', 'child.ts'), jobFile], timeoutS * 1000, { TFJS_CROSS_ENCODER_GEMM: gemm });
     let res: ChildResult;
     try {
       res = JSON.parse(await fsp.readFile(job.resultFile, 'utf8')) as ChildResult;
@@ -233,6 +239,7 @@ const runInfo: BenchRun = {
     freezeEmbeddings: values['freeze-embeddings'],
     unpaddedTraining: !values.padded,
     wasmKernels: !values['stock-kernels'],
+    gemm: gemms,
     torchThreads,
     threads: oursThreads,
     data: 'STSb train (seeded permutation, seed 12) for training, first test pairs for inference; dynamic padding; default max length',

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { initBackend, tf } from '../../lib/backend.js';
 import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
 import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
-import { setFastWasmKernels } from '../../lib/models/layers/ops.js';
+import { setFastWasmKernels, wasmGemmInfo } from '../../lib/models/layers/ops.js';
 import { Trainer, type TrainExample } from '../../lib/training/trainer.js';
 import { setLogLevel } from '../../lib/util/log.js';
 import type { ChildJob, ChildResult, DumpedBatch } from './types.js';
@@ -40,6 +40,8 @@ try {
   result.tfjsVersion = tf.version_core;
   if (job.padded) setUnpaddedTraining(false);
   if (job.stockKernels) setFastWasmKernels(false);
+  const gemm = wasmGemmInfo();
+  result.gemm = gemm.active ? `ours${gemm.fma ? ' (fma)' : ''}` : job.backend === 'wasm' ? 'xnnpack' : 'tf.matMul';
   const model = await CrossEncoder.fromPretrained(job.modelDir);
   result.maxLength = model.maxLength;
   const examples: TrainExample[] = job.train;

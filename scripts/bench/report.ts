@@ -31,6 +31,8 @@ export interface BenchRun {
     torchThreads: number[];
     /** Our thread counts (the library's `threads` option). */
     threads?: number[];
+    /** Dense-product kernels compared on wasm (--gemm). */
+    gemm?: string[];
     data: string;
   };
   rows: BenchRow[];
@@ -58,7 +60,7 @@ export function markdownReport(run: BenchRun): string {
       .map(([k, v]) => `${v} timed (${k})`)
       .join(', ')}; inference: CrossEncoder.predict over ${s.inferPairs} STSb test pairs, batch ${s.inferBatch}, length-sorted, second of two calls timed. ` +
       `${s.unpaddedTraining ? 'Training runs dense layers on real tokens only (unpadded, exact; PyTorch computes the padded rows too). ' : 'Training runs dense layers on padded rows too (--padded). '}` +
-      `${s.wasmKernels ? '' : 'Stock tfjs kernels (--stock-kernels). '}${s.microBatchSize ? `microBatchSize ${s.microBatchSize}. ` : ''}${s.freezeEmbeddings ? 'Embeddings frozen. ' : ''}` +
+      `${gemmNote(run)}${s.wasmKernels ? '' : 'Stock tfjs kernels (--stock-kernels). '}${s.microBatchSize ? `microBatchSize ${s.microBatchSize}. ` : ''}${s.freezeEmbeddings ? 'Embeddings frozen. ' : ''}` +
       `PyTorch trains and scores the identical token batches. ` +
       `"N threads": the library's \`threads\` option, this thread plus N − 1 worker threads, each with its own wasm instance and model replica; predict shares out whole batches (identical scores), training splits each batch of 16 into N micro-batches and sums their gradients (same result as micro-batching, same dropout masks).`,
   );
@@ -79,16 +81,25 @@ export function markdownReport(run: BenchRun): string {
     const err = res.error ? ` ⚠ ${res.error.slice(0, 120)}` : '';
     const torchRss = ok.length ? ok.map((t) => mb(t.maxRssKB)).join(', ') : '–';
     lines.push(
-      `| ${r.label} | ${res.backend}${(res.threads ?? 1) > 1 ? `, ${res.threads} threads` : ''}${err} | ${f(res.train?.pairsPerSec, 2)} | ${cell((t) => t.train?.pairsPerSec, 2)} | ${ratio(res.train?.pairsPerSec, bt?.train?.pairsPerSec)}${vs(bt)} | ${f(res.infer?.pairsPerSec)} | ${cell((t) => t.infer?.pairsPerSec, 1)} | ${ratio(res.infer?.pairsPerSec, bi?.infer?.pairsPerSec)}${vs(bi)} | ${mb(res.maxRssKB)} / ${torchRss} | ${drift} |`,
+      `| ${r.label} | ${res.backend}${res.gemm === 'xnnpack' ? ' (XNNPACK matMul)' : ''}${(res.threads ?? 1) > 1 ? `, ${res.threads} threads` : ''}${err} | ${f(res.train?.pairsPerSec, 2)} | ${cell((t) => t.train?.pairsPerSec, 2)} | ${ratio(res.train?.pairsPerSec, bt?.train?.pairsPerSec)}${vs(bt)} | ${f(res.infer?.pairsPerSec)} | ${cell((t) => t.infer?.pairsPerSec, 1)} | ${ratio(res.infer?.pairsPerSec, bi?.infer?.pairsPerSec)}${vs(bi)} | ${mb(res.maxRssKB)} / ${torchRss} | ${drift} |`,
     );
   }
   lines.push('');
-  const rss = run.rows.filter((r) => r.result.train).map((r) => `${r.shape}/${r.result.backend}×${r.result.threads ?? 1} ${Math.round(r.result.train!.rssAfterWarmupMB)} → ${Math.round(r.result.train!.rssLastMB)}`);
+  const rss = run.rows.filter((r) => r.result.train).map((r) => `${r.shape}/${r.result.backend}${r.result.gemm === 'xnnpack' ? '-xnnpack' : ''}×${r.result.threads ?? 1} ${Math.round(r.result.train!.rssAfterWarmupMB)} → ${Math.round(r.result.train!.rssLastMB)}`);
   if (rss.length) lines.push(`RSS over the timed steps (MB, after warm-up → last step): ${rss.join('; ')}.`);
-  const infDrift = run.rows.filter((r) => r.result.infer).map((r) => `${r.shape}/${r.result.backend}×${r.result.threads ?? 1} ${r.result.infer!.numTensorsDrift}`);
+  const infDrift = run.rows.filter((r) => r.result.infer).map((r) => `${r.shape}/${r.result.backend}${r.result.gemm === 'xnnpack' ? '-xnnpack' : ''}×${r.result.threads ?? 1} ${r.result.infer!.numTensorsDrift}`);
   if (infDrift.length) lines.push(`numTensors drift over the two predict calls: ${infDrift.join('; ')}.`);
   const failedTorch = run.rows.flatMap((r) => r.torch).find((t) => !t.ok);
   if (failedTorch) lines.push(`PyTorch failed: ${failedTorch.error}`);
   lines.push('');
   return lines.join('\n') + '\n';
+}
+
+/** What ran the wasm rows' dense products (recorded by each child). */
+function gemmNote(run: BenchRun): string {
+  const ours = run.rows.find((r) => r.result.backend === 'wasm' && r.result.gemm?.startsWith('ours'))?.result.gemm;
+  const parts: string[] = [];
+  if (ours) parts.push(`wasm dense products on our GEMM (lib/wasm-gemm${ours.includes('fma') ? ', relaxed-SIMD FMA' : ', SIMD mul + add'})`);
+  if (run.rows.some((r) => r.result.gemm === 'xnnpack')) parts.push('rows marked "XNNPACK matMul" use tfjs-backend-wasm\'s own matMul (TFJS_CROSS_ENCODER_GEMM=xnnpack)');
+  return parts.length ? `${parts.join('; ')}. ` : '';
 }

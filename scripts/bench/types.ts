@@ -26,6 +26,8 @@ export interface ChildJob {
   stockKernels?: boolean;
   /** Threads for training and predict (the library's `threads` option: the caller plus worker replicas). */
   threads: number;
+  /** Dense products on wasm: our GEMM (default) or tfjs' XNNPACK matMul (TFJS_CROSS_ENCODER_GEMM=xnnpack). */
+  gemm: 'ours' | 'xnnpack';
   resultFile: string;
   batchesFile?: string;
 }
@@ -42,6 +44,8 @@ export interface ChildResult {
   shape: ShapeName;
   backend: string;
   threads?: number;
+  /** Which kernel ran the dense products: 'ours' (with fma or not), 'xnnpack', or 'tf.matMul' off wasm. */
+  gemm?: string;
   ok: boolean;
   error?: string;
   backendSource?: string;

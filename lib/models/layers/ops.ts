@@ -1,7 +1,9 @@
 /**
  * Differentiable building blocks with kernels and gradients chosen for speed and memory, mostly for the wasm backend.
  * - dense: tfjs' stock matMul gradient asks for transposeA/transposeB matMuls, which wasm runs in a naive loop
- *   (1-3 GFLOP/s); materialising the transpose and calling a plain matMul runs through XNNPACK (~40 GFLOP/s).
+ *   (1-3 GFLOP/s); materialising the transpose and calling a plain matMul keeps them fast. On wasm every dense
+ *   product (forward, dx and dW) runs on our GEMM (lib/wasm-gemm: ~45 GFLOP/s against XNNPACK's ~30) with the bias
+ *   add fused in; elsewhere, and for widths that are not a multiple of 8, tf.matMul.
  * - gatherRows: the stock gather gradient (UnsortedSegmentSum) is missing on wasm and loops over the whole
  *   vocabulary on cpu; scatterND gives the same sums (duplicate ids add up) in time proportional to the batch.
  *   On wasm the gather itself is our row-copy kernel (tfjs-wasm's GatherV2 walks every element: ~100× slower).
@@ -16,19 +18,22 @@
  * spec/speed-paths.spec.ts checks values and gradients against the stock formulation on wasm and cpu.
  */
 import { tf } from '../../backend.js';
+import { createGemmKernels, isPlainWasmMemory } from '../../wasm-gemm/module.js';
 import { asWasmBackend } from '../../wasm-internals.js';
+
+import type { GemmKernels } from '../../wasm-gemm/module.js';
 
 type SaveFn = (tensors: tf.Tensor[]) => void;
 
 const denseOp = tf.customGrad((...args: Array<tf.Tensor | SaveFn>) => {
   const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, SaveFn];
   save([x, w]);
-  const value = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+  const value = matMulForward(x, w, b);
   const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => {
     const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
     // In a tidy: the transposed copies (and the XNNPACK operators packed from them) are freed at once instead of
     // living until the whole backward pass ends.
-    return tf.tidy(() => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)]);
+    return tf.tidy(() => [matMulForward(dy, tf.transpose(ws)), matMulForward(tf.transpose(xs), dy), tf.sum(dy, 0)]);
   };
   return { value, gradFunc };
 });
@@ -260,6 +265,44 @@ function gatherRowsWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown 
   return out;
 }
 
+/** Our GEMM instantiated against each wasm heap (one per backend instance: the main thread and every replica). */
+const gemmKernels = new WeakMap<object, GemmKernels | null>();
+
+function gemmFor(backend: ReturnType<typeof asWasmBackend> & object): GemmKernels | undefined {
+  let g = gemmKernels.get(backend.wasm);
+  if (g === undefined) {
+    const memory = backend.wasm.asm?.memory;
+    g = isPlainWasmMemory(memory) ? (createGemmKernels(memory) ?? null) : null;
+    gemmKernels.set(backend.wasm, g);
+  }
+  return g ?? undefined;
+}
+
+/**
+ * a [M, K] · b [K, N] (+ bias [N]) → [M, N] on our GEMM. B is packed into a scratch buffer on the heap for the call
+ * (about 1 % of the product's time): weights change every training step, and inference repacks 7 ms of weights per
+ * 2 s distilroberta batch, so a cache would buy little for the memory it holds.
+ */
+function gemmWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const backend = asWasmBackend(args.backend)!;
+  const gemm = gemmFor(backend)!;
+  const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
+  const [M, K] = a.shape;
+  const N = b.shape[1];
+  const out = backend.makeOutput([M, N], 'float32');
+  const packed = backend.wasm._malloc(4 * K * N);
+  try {
+    const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    gemm.pack(offset(b), packed, K, N);
+    if (bias) gemm.gemmBias(offset(a), packed, offset(out), offset(bias), M, K, N);
+    else gemm.gemm(offset(a), packed, offset(out), 0, M, K, N);
+  } finally {
+    backend.wasm._free(packed);
+  }
+  return out;
+}
+
+const GEMM = 'XencGemm';
 const GATHER_ROWS = 'XencGatherRows';
 let wasmKernelState: 'unknown' | 'registered' | 'unavailable' = 'unknown';
 
@@ -271,6 +314,7 @@ function wasmKernelsUsable(): boolean {
     if (b && b.wasm.HEAPF32 instanceof Float32Array && b.wasm.HEAP32 instanceof Int32Array) {
       tf.registerKernel({ kernelName: SLICED_BMM, backendName: 'wasm', kernelFunc: slicedBatchMatMulWasm as unknown as tf.KernelFunc });
       tf.registerKernel({ kernelName: GATHER_ROWS, backendName: 'wasm', kernelFunc: gatherRowsWasm as unknown as tf.KernelFunc });
+      tf.registerKernel({ kernelName: GEMM, backendName: 'wasm', kernelFunc: gemmWasm as unknown as tf.KernelFunc });
       wasmKernelState = 'registered';
     } else {
       wasmKernelState = 'unavailable';
@@ -283,6 +327,35 @@ function wasmKernelsUsable(): boolean {
 let forceStock = false;
 export function setFastWasmKernels(enabled: boolean): void {
   forceStock = !enabled;
+}
+
+/**
+ * Use XNNPACK (tf.matMul) instead of our GEMM for dense products on wasm: the bench and tests compare both.
+ * TFJS_CROSS_ENCODER_GEMM=xnnpack sets it for the process, replica threads included (they read the same env).
+ */
+let gemmEnabled = process.env.TFJS_CROSS_ENCODER_GEMM !== 'xnnpack';
+export function setWasmGemm(enabled: boolean): void {
+  gemmEnabled = enabled;
+}
+
+/** Whether dense products on the active backend run on our GEMM, and with fused multiply-add. */
+export function wasmGemmInfo(): { active: boolean; fma: boolean } {
+  if (forceStock || !gemmEnabled || !wasmKernelsUsable()) return { active: false, fma: false };
+  const g = gemmFor(asWasmBackend(tf.backend())!);
+  return { active: g !== undefined, fma: g?.fma ?? false };
+}
+
+/** a [M, K] · b [K, N] (+ bias [N]) with no gradient of its own (used inside customGrad). */
+function matMulForward(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  const [M, K] = a.shape;
+  const N = b.shape[1];
+  const fits = M > 0 && K > 0 && N > 0 && N % 8 === 0 && a.dtype === 'float32' && b.dtype === 'float32' && (!bias || bias.dtype === 'float32');
+  if (fits && !forceStock && gemmEnabled && wasmKernelsUsable() && gemmFor(asWasmBackend(tf.backend())!)) {
+    const inputs = (bias ? { a, b, bias } : { a, b }) as unknown as tf.NamedTensorMap;
+    return tf.engine().runKernel(GEMM, inputs, {}) as tf.Tensor2D;
+  }
+  const product = tf.matMul(a, b) as tf.Tensor2D;
+  return bias ? (tf.add(product, bias) as tf.Tensor2D) : product;
 }
 
 /** x [R, W] float32, ids int32 [n] → x[ids] [n, W], no gradient of its own. */
