@@ -21,6 +21,7 @@ export interface WasmBackendLike {
   dataIdMap: { get: (dataId: unknown) => { id: number; memoryOffset: number } | undefined };
   dataIdNextNumber: number;
   makeOutput: (shape: number[], dtype: 'float32') => tf.TensorInfo;
+  disposeData: (dataId: unknown) => boolean;
 }
 
 /** `b` as a tfjs-backend-wasm 4.x backend, or undefined when it is something else (or a version without these). */
@@ -29,6 +30,6 @@ export function asWasmBackend(b: unknown): WasmBackendLike | undefined {
   if (!w || typeof w !== 'object' || !w.wasm || typeof w.wasm.cwrap !== 'function' || !w.wasm.tfjs) return undefined;
   if (typeof w.wasm._malloc !== 'function' || typeof w.wasm._free !== 'function') return undefined;
   if (typeof w.wasm.tfjs.registerTensor !== 'function' || typeof w.wasm.tfjs.disposeData !== 'function') return undefined;
-  if (!w.dataIdMap || typeof w.makeOutput !== 'function' || typeof w.dataIdNextNumber !== 'number') return undefined;
+  if (!w.dataIdMap || typeof w.makeOutput !== 'function' || typeof w.disposeData !== 'function' || typeof w.dataIdNextNumber !== 'number') return undefined;
   return w as WasmBackendLike;
 }

@@ -291,6 +291,10 @@ function gemmWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf
   const N = b.shape[1];
   const out = backend.makeOutput([M, N], 'float32');
   const packed = backend.wasm._malloc(4 * K * N);
+  if (!packed) {
+    backend.disposeData(out.dataId);
+    throw new Error(`dense product [${M}, ${K}]·[${K}, ${N}]: out of wasm memory for the ${((4 * K * N) / 2 ** 20).toFixed(1)} MB packed weights`);
+  }
   try {
     const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
     gemm.pack(offset(b), packed, K, N);
