@@ -1,8 +1,10 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CrossEncoder } from '../lib/cross-encoder.js';
+import { gemmModuleBytes } from '../lib/wasm-gemm/module.js';
 import { fixtureModel } from './helpers/paths.js';
 import { runCli } from './helpers/run-cli.js';
 import { fixtureExamples, TRAINING_FIXTURE } from './helpers/training-fixture.js';
@@ -91,6 +93,18 @@ describe('CLI', () => {
     expect(r.stdout).to.match(/why: /);
     const cpu = await runCli(['doctor'], { env: { TFJS_BACKEND: 'cpu' } });
     expect(cpu.stdout).to.match(/backend: cpu .*\n {2}why: TFJS_BACKEND=cpu/);
+  });
+
+  it('doctor says which matmul runs on wasm, and the two environment switches change it', async () => {
+    // Does a fresh Node accept relaxed SIMD without V8's flag (Node 22+)? Then switching the flag off changes nothing.
+    const probe = Buffer.from(gemmModuleBytes(true)).toString('base64');
+    const native = spawnSync(process.execPath, ['-e', `process.stdout.write(String(WebAssembly.validate(Buffer.from('${probe}', 'base64'))))`], { encoding: 'utf8' }).stdout;
+    const r = await runCli(['doctor']);
+    expect(r.stdout).to.match(/matmul: our GEMM \(lib\/wasm-gemm\), relaxed-SIMD FMA/);
+    const noFlag = await runCli(['doctor'], { env: { TFJS_CROSS_ENCODER_RELAXED_SIMD: '0' } });
+    expect(noFlag.stdout).to.match(native === 'true' ? /matmul: our GEMM \(lib\/wasm-gemm\), relaxed-SIMD FMA/ : /matmul: our GEMM \(lib\/wasm-gemm\), SIMD mul \+ add/);
+    const xnn = await runCli(['doctor'], { env: { TFJS_CROSS_ENCODER_GEMM: 'xnnpack' } });
+    expect(xnn.stdout).to.match(/matmul: tfjs' XNNPACK matMul/);
   });
 
   it('unknown flags and bad values are usage errors (exit 2)', async () => {

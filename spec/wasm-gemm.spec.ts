@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { tf } from '../lib/backend.js';
 import { dense, setWasmGemm, wasmGemmInfo } from '../lib/models/layers/ops.js';
-import { createGemmKernels, gemmModuleBytes, wasmApi as WebAssembly } from '../lib/wasm-gemm/module.js';
+import { createGemmKernels, gemmModuleBytes, gemmWithScratch, packedABytes, passLengthFor, wasmApi as WebAssembly } from '../lib/wasm-gemm/module.js';
 import { asWasmBackend } from '../lib/wasm-internals.js';
 
 import type { GemmKernels, WasmMemory } from '../lib/wasm-gemm/module.js';
@@ -29,19 +29,24 @@ function gemmError(g: GemmKernels, memory: WasmMemory, M: number, K: number, N: 
   // Byte offsets chosen unaligned to 16 on purpose (tensors on the tfjs heap are only 4-byte aligned in general).
   const aAt = 4 * 3;
   const bAt = aAt + 4 * a.length + 4;
-  const pAt = bAt + 4 * b.length + 8;
-  const biasAt = pAt + 4 * b.length + 12;
+  const biasAt = bAt + 4 * b.length + 12;
   const cAt = biasAt + 4 * N + 4;
-  const need = cAt + 4 * M * N + 64;
+  const scratchAt = cAt + 4 * (M * N + 16) + 8;
+  const need = scratchAt + packedABytes(M, K) + 4 * K * N + 64;
   if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
   const heap = new Float32Array(memory.buffer);
   heap.set(a, aAt / 4);
   heap.set(b, bAt / 4);
   heap.set(bias, biasAt / 4);
   heap.fill(Number.NaN, cAt / 4, cAt / 4 + M * N + 16);
-  g.pack(bAt, pAt, K, N);
-  if (withBias) g.gemmBias(aAt, pAt, cAt, biasAt, M, K, N);
-  else g.gemm(aAt, pAt, cAt, 0, M, K, N);
+  let allocated = 0;
+  const malloc = (bytes: number) => {
+    expect(bytes).to.equal(packedABytes(M, K) + 4 * K * N);
+    allocated++;
+    return scratchAt;
+  };
+  gemmWithScratch(g, malloc, () => allocated--, { a: aAt, b: bAt, c: cAt, bias: withBias ? biasAt : 0, m: M, k: K, n: N });
+  expect(allocated, 'scratch freed').to.equal(0);
   const c = new Float32Array(memory.buffer, cAt, M * N + 16);
   let worst = 0;
   for (let i = 0; i < M; i++) {
@@ -73,6 +78,8 @@ describe('wasm GEMM (lib/wasm-gemm)', () => {
     [7, 128, 40],
     [37, 384, 64],
     [64, 300, 96],
+    [9, 1000, 16], // two passes over k (500 + 500)
+    [6, 1601, 8], // three passes (534 + 534 + 533)
   ];
 
   for (const fma of [true, false]) {
@@ -86,7 +93,7 @@ describe('wasm GEMM (lib/wasm-gemm)', () => {
       expect(WebAssembly.validate(bytes)).to.equal(true);
       const memory = new WebAssembly.Memory({ initial: 16 });
       const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as Omit<GemmKernels, 'fma'>;
-      const g: GemmKernels = { fma, gemm: e.gemm, gemmBias: e.gemmBias, pack: e.pack };
+      const g: GemmKernels = { fma, gemm: e.gemm, packA: e.packA, packB: e.packB };
       let seed = 1;
       for (const [M, K, N] of shapes) {
         for (const withBias of [true, false]) {
@@ -98,13 +105,17 @@ describe('wasm GEMM (lib/wasm-gemm)', () => {
     });
   }
 
-  it('the module is valid wasm, imports only env.memory and exports gemmBias, gemm and pack', () => {
+  it('passes over k are equal and at most 768 long', () => {
+    expect([1, 384, 768, 769, 1000, 1536, 3072].map(passLengthFor)).to.deep.equal([1, 384, 768, 385, 500, 768, 768]);
+  });
+
+  it('the module is valid wasm, imports only env.memory and exports gemm, packA and packB', () => {
     for (const fma of [false, true]) {
       const bytes = gemmModuleBytes(fma);
       if (fma && !WebAssembly.validate(bytes)) continue; // checked in the test above
       const module = new WebAssembly.Module(bytes);
       expect(WebAssembly.Module.imports(module)).to.deep.equal([{ module: 'env', name: 'memory', kind: 'memory' }]);
-      expect(WebAssembly.Module.exports(module).map((x) => x.name).sort()).to.deep.equal(['gemm', 'gemmBias', 'pack']);
+      expect(WebAssembly.Module.exports(module).map((x) => x.name).sort()).to.deep.equal(['gemm', 'packA', 'packB']);
     }
   });
 

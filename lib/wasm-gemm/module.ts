@@ -21,10 +21,16 @@ import { FunctionBuilder, encodeModule } from './wasm-writer.js';
 /** Rows per micro-tile, and columns per panel (two f32x4 vectors). */
 const MR = 4;
 const NR = 8;
+/** Longest run of k per pass: a 768×8 panel of B (24 KiB) and 768×4 floats of A fit L1 together. */
+const KC_MAX = 768;
 
-/** C tile of `rows` × 8 at c = A rows at a · panel at bp (+ bias). Params are byte addresses / counts. */
-function tileFunction(rows: number, withBias: boolean, fma: boolean): FunctionBuilder {
-  const f = new FunctionBuilder(['a', 'bp', 'c', 'bias', 'k', 'lda', 'ldc']);
+/**
+ * C tile of `rows` × 8 at c (row stride ldc bytes) += packed A block at ap ([k][4] floats) · B panel at bp ([k][8]).
+ * The accumulators start from src (row stride srcStride bytes: the bias with stride 0, or C itself on later passes
+ * over k), or from zero when src is 0.
+ */
+function tileFunction(rows: number, fma: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(['ap', 'bp', 'c', 'k', 'ldc', 'src', 'srcStride']);
   for (let r = 0; r < rows; r++) {
     f.v128Local(`acc${r}_0`);
     f.v128Local(`acc${r}_1`);
@@ -32,115 +38,211 @@ function tileFunction(rows: number, withBias: boolean, fma: boolean): FunctionBu
   f.v128Local('b0');
   f.v128Local('b1');
   f.v128Local('x');
-  for (let r = 0; r < rows; r++) f.i32Local(`a${r}`);
-  f.get('a').set('a0');
-  for (let r = 1; r < rows; r++) f.get(`a${r - 1}`).get('lda').op('i32.add').set(`a${r}`);
+  f.get('src').if(() => {
+    for (let r = 0; r < rows; r++) {
+      for (const h of [0, 1]) f.get('src').simd('v128.load', 16 * h).set(`acc${r}_${h}`);
+      f.get('src').get('srcStride').op('i32.add').set('src');
+    }
+  });
   f.loop(() => {
     f.get('bp').simd('v128.load', 0).set('b0');
     f.get('bp').simd('v128.load', 16).set('b1');
     for (let r = 0; r < rows; r++) {
-      f.get(`a${r}`).simd('v128.load32_splat', 0).set('x');
+      // One pointer for all rows (constant offsets): with a pointer per row, as XNNPACK reads A, V8 ran 15 % slower.
+      f.get('ap').simd('v128.load32_splat', 4 * r).set('x');
       for (const h of [0, 1]) {
         const acc = `acc${r}_${h}`;
         if (fma) f.get('x').get(`b${h}`).get(acc).simd('f32x4.relaxed_madd').set(acc);
         else f.get(acc).get('x').get(`b${h}`).simd('f32x4.mul').simd('f32x4.add').set(acc);
       }
     }
-    for (let r = 0; r < rows; r++) f.get(`a${r}`).i32(4).op('i32.add').set(`a${r}`);
+    f.get('ap').i32(MR * 4).op('i32.add').set('ap');
     f.get('bp').i32(NR * 4).op('i32.add').set('bp');
     // Count down rather than compare pointers: an end pointer could wrap at the top of a 4 GiB heap.
     f.get('k').i32(1).op('i32.sub').set('k');
     f.get('k').brIf(0);
   });
-  if (withBias) {
-    f.get('bias').simd('v128.load', 0).set('b0');
-    f.get('bias').simd('v128.load', 16).set('b1');
-  }
   for (let r = 0; r < rows; r++) {
-    for (const h of [0, 1]) {
-      f.get('c').get(`acc${r}_${h}`);
-      if (withBias) f.get(`b${h}`).simd('f32x4.add');
-      f.simd('v128.store', 16 * h);
-    }
+    for (const h of [0, 1]) f.get('c').get(`acc${r}_${h}`).simd('v128.store', 16 * h);
     if (r < rows - 1) f.get('c').get('ldc').op('i32.add').set('c');
   }
   return f;
 }
 
-/** gemm(a, bp, c, bias, m, k, n): every panel, row blocks of 4 then the 1-3 leftover rows. */
+/** `kcc` = min(kc, k − k0): the length of this pass over k. */
+function passLength(f: FunctionBuilder): void {
+  f.get('k').get('k0').op('i32.sub').get('kc').get('k').get('k0').op('i32.sub').get('kc').op('i32.lt_u').op('select').set('kcc');
+}
+
+/**
+ * gemm(ap, bp, c, bias, m, k, n, kc): passes over k of at most kc, each over every panel, each over the row blocks of
+ * 4 and then the 1-3 leftover rows. bias = 0: none.
+ */
 function gemmFunction(tileIndex: (rows: number) => number): FunctionBuilder {
-  const f = new FunctionBuilder(['a', 'bp', 'c', 'bias', 'm', 'k', 'n']);
-  for (const l of ['panels', 'lda', 'ldc', 'panelBytes', 'aRow', 'cRow', 'rows']) f.i32Local(l);
-  f.get('k').i32(2).op('i32.shl').set('lda');
+  const f = new FunctionBuilder(['ap', 'bp', 'c', 'bias', 'm', 'k', 'n', 'kc']);
+  for (const l of ['k0', 'kcc', 'panels', 'panel', 'cCol', 'biasP', 'aBlk', 'cBlk', 'rows', 'ldc', 'aBlockBytes']) f.i32Local(l);
   f.get('n').i32(2).op('i32.shl').set('ldc');
-  f.get('k').i32(5).op('i32.shl').set('panelBytes');
-  f.get('n').i32(3).op('i32.shr_u').set('panels');
-  const callTile = (rows: number) => f.get('aRow').get('bp').get('cRow').get('bias').get('k').get('lda').get('ldc').call(tileIndex(rows));
+  f.get('k').i32(4).op('i32.shl').set('aBlockBytes');
+  const callTile = (rows: number) => {
+    f.get('aBlk').get('panel').get('cBlk').get('kcc').get('ldc');
+    // src: the first pass starts from the bias (or zero), later passes from C; stride 0 for the bias.
+    f.get('cBlk').get('biasP').i32(0).get('bias').op('select').get('k0').op('select');
+    f.get('ldc').i32(0).get('k0').op('select');
+    f.call(tileIndex(rows));
+  };
   f.loop(() => {
-    f.get('a').set('aRow');
-    f.get('c').set('cRow');
-    f.get('m').set('rows');
-    f.i32(MR - 1).get('rows').op('i32.lt_u').if(() => {
-      f.loop(() => {
-        callTile(MR);
-        f.get('aRow').get('lda').i32(MR).op('i32.mul').op('i32.add').set('aRow');
-        f.get('cRow').get('ldc').i32(MR).op('i32.mul').op('i32.add').set('cRow');
-        f.get('rows').i32(MR).op('i32.sub').set('rows');
-        f.i32(MR - 1).get('rows').op('i32.lt_u').brIf(0);
-      });
-    });
-    for (let rest = 1; rest < MR; rest++) f.get('rows').i32(rest).op('i32.eq').if(() => callTile(rest));
-    f.get('bp').get('panelBytes').op('i32.add').set('bp');
-    f.get('c').i32(NR * 4).op('i32.add').set('c');
-    f.get('bias').i32(NR * 4).op('i32.add').set('bias');
-    f.get('panels').i32(1).op('i32.sub').set('panels');
-    f.get('panels').brIf(0);
-  });
-  return f;
-}
-
-/** pack(b, bp, k, n): B [K, N] row-major → panels of 8 columns, each K×8 contiguous. */
-function packFunction(): FunctionBuilder {
-  const f = new FunctionBuilder(['b', 'bp', 'k', 'n']);
-  for (const l of ['panels', 'ldb', 'src', 'row']) f.i32Local(l);
-  f.get('n').i32(2).op('i32.shl').set('ldb');
-  f.get('n').i32(3).op('i32.shr_u').set('panels');
-  f.loop(() => {
-    f.get('b').set('src');
-    f.get('k').set('row');
+    passLength(f);
+    f.get('bp').get('k0').get('ldc').op('i32.mul').op('i32.add').set('panel');
+    f.get('c').set('cCol');
+    f.get('bias').set('biasP');
+    f.get('n').i32(3).op('i32.shr_u').set('panels');
     f.loop(() => {
-      f.get('bp').get('src').simd('v128.load', 0).simd('v128.store', 0);
-      f.get('bp').get('src').simd('v128.load', 16).simd('v128.store', 16);
-      f.get('src').get('ldb').op('i32.add').set('src');
-      f.get('bp').i32(NR * 4).op('i32.add').set('bp');
-      f.get('row').i32(1).op('i32.sub').set('row');
-      f.get('row').brIf(0);
+      f.get('ap').get('k0').i32(4).op('i32.shl').op('i32.add').set('aBlk');
+      f.get('cCol').set('cBlk');
+      f.get('m').set('rows');
+      f.i32(MR - 1).get('rows').op('i32.lt_u').if(() => {
+        f.loop(() => {
+          callTile(MR);
+          f.get('aBlk').get('aBlockBytes').op('i32.add').set('aBlk');
+          f.get('cBlk').get('ldc').i32(MR).op('i32.mul').op('i32.add').set('cBlk');
+          f.get('rows').i32(MR).op('i32.sub').set('rows');
+          f.i32(MR - 1).get('rows').op('i32.lt_u').brIf(0);
+        });
+      });
+      for (let rest = 1; rest < MR; rest++) f.get('rows').i32(rest).op('i32.eq').if(() => callTile(rest));
+      f.get('panel').get('kcc').i32(5).op('i32.shl').op('i32.add').set('panel');
+      f.get('cCol').i32(NR * 4).op('i32.add').set('cCol');
+      f.get('biasP').i32(NR * 4).op('i32.add').set('biasP');
+      f.get('panels').i32(1).op('i32.sub').set('panels');
+      f.get('panels').brIf(0);
     });
-    f.get('b').i32(NR * 4).op('i32.add').set('b');
-    f.get('panels').i32(1).op('i32.sub').set('panels');
-    f.get('panels').brIf(0);
+    f.get('k0').get('kcc').op('i32.add').set('k0');
+    f.get('k0').get('k').op('i32.lt_u').brIf(0);
   });
   return f;
 }
 
-/** The module's bytes: tiles for 1..4 rows with and without bias, then gemmBias, gemm, pack. */
+/**
+ * packB(b, bp, k, n, kc): B [K, N] row-major → for each pass over k (as gemm's), panels of 8 columns, each kcc×8
+ * contiguous. Pass k0 starts at bp + 4·k0·n.
+ */
+function packBFunction(): FunctionBuilder {
+  const f = new FunctionBuilder(['b', 'bp', 'k', 'n', 'kc']);
+  for (const l of ['k0', 'kcc', 'panels', 'ldb', 'col', 'src', 'row']) f.i32Local(l);
+  f.get('n').i32(2).op('i32.shl').set('ldb');
+  f.loop(() => {
+    passLength(f);
+    f.get('b').get('k0').get('ldb').op('i32.mul').op('i32.add').set('col');
+    f.get('n').i32(3).op('i32.shr_u').set('panels');
+    f.loop(() => {
+      f.get('col').set('src');
+      f.get('kcc').set('row');
+      f.loop(() => {
+        f.get('bp').get('src').simd('v128.load', 0).simd('v128.store', 0);
+        f.get('bp').get('src').simd('v128.load', 16).simd('v128.store', 16);
+        f.get('src').get('ldb').op('i32.add').set('src');
+        f.get('bp').i32(NR * 4).op('i32.add').set('bp');
+        f.get('row').i32(1).op('i32.sub').set('row');
+        f.get('row').brIf(0);
+      });
+      f.get('col').i32(NR * 4).op('i32.add').set('col');
+      f.get('panels').i32(1).op('i32.sub').set('panels');
+      f.get('panels').brIf(0);
+    });
+    f.get('k0').get('kcc').op('i32.add').set('k0');
+    f.get('k0').get('k').op('i32.lt_u').brIf(0);
+  });
+  return f;
+}
+
+/** packBlock(a, ap, k, lda) for `rows` rows: A rows at a (stride lda bytes) → [k][4] floats at ap. */
+function packBlockFunction(rows: number): FunctionBuilder {
+  const f = new FunctionBuilder(['a', 'ap', 'k', 'lda']);
+  for (let r = 0; r < rows; r++) f.i32Local(`a${r}`);
+  f.get('a').set('a0');
+  for (let r = 1; r < rows; r++) f.get(`a${r - 1}`).get('lda').op('i32.add').set(`a${r}`);
+  f.loop(() => {
+    for (let r = 0; r < rows; r++) {
+      f.get('ap').get(`a${r}`).f32('f32.load').f32('f32.store', 4 * r);
+      f.get(`a${r}`).i32(4).op('i32.add').set(`a${r}`);
+    }
+    f.get('ap').i32(MR * 4).op('i32.add').set('ap');
+    f.get('k').i32(1).op('i32.sub').set('k');
+    f.get('k').brIf(0);
+  });
+  return f;
+}
+
+/** packA(a, ap, m, k): A [M, K] row-major → blocks of 4 rows, each [k][4] (the last block's missing rows unset). */
+function packAFunction(blockIndex: (rows: number) => number): FunctionBuilder {
+  const f = new FunctionBuilder(['a', 'ap', 'm', 'k']);
+  for (const l of ['lda', 'rows']) f.i32Local(l);
+  f.get('k').i32(2).op('i32.shl').set('lda');
+  f.get('m').set('rows');
+  f.loop(() => {
+    f.i32(MR - 1).get('rows').op('i32.lt_u').if(() => f.get('a').get('ap').get('k').get('lda').call(blockIndex(MR)));
+    for (let rest = 1; rest < MR; rest++) f.get('rows').i32(rest).op('i32.eq').if(() => f.get('a').get('ap').get('k').get('lda').call(blockIndex(rest)));
+    f.get('a').get('lda').i32(MR).op('i32.mul').op('i32.add').set('a');
+    f.get('ap').get('k').i32(4).op('i32.shl').op('i32.add').set('ap');
+    // Continue while more than 4 rows were left (checked before subtracting: rows is unsigned).
+    f.i32(MR).get('rows').op('i32.lt_u');
+    f.get('rows').i32(MR).op('i32.sub').set('rows');
+    f.brIf(0);
+  });
+  return f;
+}
+
+/** The module's bytes: tiles and A-block packers for 1..4 rows, then gemm, packA, packB. */
 export function gemmModuleBytes(fma: boolean): Uint8Array {
-  const tiles: FunctionBuilder[] = [];
-  for (const withBias of [true, false]) for (let rows = 1; rows <= MR; rows++) tiles.push(tileFunction(rows, withBias, fma));
-  const tileIndex = (withBias: boolean) => (rows: number) => (withBias ? 0 : MR) + rows - 1;
-  const functions = [...tiles, gemmFunction(tileIndex(true)), gemmFunction(tileIndex(false)), packFunction()];
-  const n = tiles.length;
-  return encodeModule(functions, { gemmBias: n, gemm: n + 1, pack: n + 2 });
+  const tiles = [1, 2, 3, 4].map((rows) => tileFunction(rows, fma));
+  const blocks = [1, 2, 3, 4].map((rows) => packBlockFunction(rows));
+  const functions = [...tiles, ...blocks, gemmFunction((rows) => rows - 1), packAFunction((rows) => MR + rows - 1), packBFunction()];
+  const n = tiles.length + blocks.length;
+  return encodeModule(functions, { gemm: n, packA: n + 1, packB: n + 2 });
+}
+
+/** Length of each pass over k for a product with inner size k: equal passes of at most 768. */
+export function passLengthFor(k: number): number {
+  return Math.ceil(k / Math.ceil(k / KC_MAX));
+}
+
+/** Bytes of the packed A for m × k (whole blocks of 4 rows). */
+export function packedABytes(m: number, k: number): number {
+  return 16 * Math.ceil(m / MR) * k;
 }
 
 export interface GemmKernels {
   /** Whether the kernels use fused multiply-add (relaxed SIMD); false: f32x4 mul then add. */
   readonly fma: boolean;
-  /** c = a · packed (+ bias): byte addresses in the shared memory; n a multiple of 8, m and k ≥ 1. */
-  gemmBias(a: number, packed: number, c: number, bias: number, m: number, k: number, n: number): void;
-  gemm(a: number, packed: number, c: number, bias: number, m: number, k: number, n: number): void;
-  /** b [k, n] → panels at `packed` (k·n floats). */
-  pack(b: number, packed: number, k: number, n: number): void;
+  /**
+   * c [m, n] = A · B (+ bias [n]; bias 0: none) from packA's and packB's buffers: byte addresses in the imported
+   * memory; n a multiple of 8, m and k ≥ 1, kc = passLengthFor(k) as given to packB.
+   */
+  gemm(packedA: number, packedB: number, c: number, bias: number, m: number, k: number, n: number, kc: number): void;
+  /** a [m, k] → packedABytes(m, k) bytes at packedA. */
+  packA(a: number, packedA: number, m: number, k: number): void;
+  /** b [k, n] → 4·k·n bytes at packedB, in passes over k of kc. */
+  packB(b: number, packedB: number, k: number, n: number, kc: number): void;
+}
+
+/** C = A · B (+ bias) with scratch buffers from `malloc`: packs both operands, multiplies, frees the scratch. */
+export function gemmWithScratch(
+  g: GemmKernels,
+  malloc: (bytes: number) => number,
+  free: (at: number) => void,
+  p: { a: number; b: number; c: number; bias: number; m: number; k: number; n: number },
+): void {
+  const kc = passLengthFor(p.k);
+  const aBytes = packedABytes(p.m, p.k);
+  const scratch = malloc(aBytes + 4 * p.k * p.n);
+  if (!scratch) throw new Error(`GEMM [${p.m}, ${p.k}]·[${p.k}, ${p.n}]: out of wasm memory for ${((aBytes + 4 * p.k * p.n) / 2 ** 20).toFixed(1)} MB of packed operands`);
+  try {
+    g.packA(p.a, scratch, p.m, p.k);
+    g.packB(p.b, scratch + aBytes, p.k, p.n, kc);
+    g.gemm(scratch, scratch + aBytes, p.c, p.bias, p.m, p.k, p.n, kc);
+  } finally {
+    free(scratch);
+  }
 }
 
 /** The part of the WebAssembly JS API used here (TypeScript declares it in lib.dom, which this Node library does not load). */
@@ -192,5 +294,5 @@ export function createGemmKernels(memory: WasmMemory): GemmKernels | undefined {
   if (!wasmApi.validate(bytes)) return undefined;
   const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
   const e = instance.exports as unknown as Omit<GemmKernels, 'fma'>;
-  return { fma, gemmBias: e.gemmBias, gemm: e.gemm, pack: e.pack };
+  return { fma, gemm: e.gemm, packA: e.packA, packB: e.packB };
 }

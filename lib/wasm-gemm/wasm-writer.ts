@@ -82,9 +82,15 @@ export class FunctionBuilder {
   }
 
   /** i32 arithmetic and comparisons, by mnemonic. */
-  op(name: 'i32.add' | 'i32.sub' | 'i32.mul' | 'i32.shl' | 'i32.shr_u' | 'i32.lt_u' | 'i32.eq'): this {
-    const codes = { 'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.shl': 0x74, 'i32.shr_u': 0x76, 'i32.lt_u': 0x49, 'i32.eq': 0x46 };
+  op(name: 'i32.add' | 'i32.sub' | 'i32.mul' | 'i32.shl' | 'i32.shr_u' | 'i32.lt_u' | 'i32.eq' | 'i32.eqz' | 'select'): this {
+    const codes = { 'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.shl': 0x74, 'i32.shr_u': 0x76, 'i32.lt_u': 0x49, 'i32.eq': 0x46, 'i32.eqz': 0x45, select: 0x1b };
     this.code.push(codes[name]);
+    return this;
+  }
+
+  /** Scalar float loads and stores (4-byte aligned hint) at a constant byte offset. */
+  f32(name: 'f32.load' | 'f32.store', offset = 0): this {
+    this.code.push(name === 'f32.load' ? 0x2a : 0x38, 2, ...uleb(offset));
     return this;
   }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { initBackend, tf } from '../../lib/backend.js';
+import { wasmGemmInfo } from '../../lib/models/layers/ops.js';
 import { checkThreads } from '../../lib/parallel/replica-pool.js';
 import { VERSION } from '../../lib/version.js';
 
@@ -29,6 +30,12 @@ export async function doctorCommand(): Promise<void> {
     const flags = tf.env().getFlags();
     const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { getThreadsCount?: () => number };
     lines.push(`  wasm SIMD: ${String(flags.WASM_HAS_SIMD_SUPPORT ?? 'unknown')}, threads: ${wasm.getThreadsCount?.() ?? 1} (tfjs disables wasm threads in Node)`);
+    const gemm = wasmGemmInfo();
+    lines.push(
+      gemm.active
+        ? `  matmul: our GEMM (lib/wasm-gemm), ${gemm.fma ? 'relaxed-SIMD FMA' : 'SIMD mul + add (no relaxed SIMD in this engine, or TFJS_CROSS_ENCODER_RELAXED_SIMD=0)'}`
+        : "  matmul: tfjs' XNNPACK matMul (TFJS_CROSS_ENCODER_GEMM=xnnpack, or our GEMM could not load)",
+    );
     lines.push(`  more cores: --threads N|auto runs model replicas on worker threads (auto here: ${checkThreads('auto')})`);
     lines.push('  memory: the wasm heap is capped at 4 GB; use --micro-batch-size or --freeze-embeddings for large models');
   }

@@ -18,7 +18,7 @@
  * spec/speed-paths.spec.ts checks values and gradients against the stock formulation on wasm and cpu.
  */
 import { tf } from '../../backend.js';
-import { createGemmKernels, isPlainWasmMemory } from '../../wasm-gemm/module.js';
+import { createGemmKernels, gemmWithScratch, isPlainWasmMemory } from '../../wasm-gemm/module.js';
 import { asWasmBackend } from '../../wasm-internals.js';
 
 import type { GemmKernels } from '../../wasm-gemm/module.js';
@@ -279,9 +279,9 @@ function gemmFor(backend: ReturnType<typeof asWasmBackend> & object): GemmKernel
 }
 
 /**
- * a [M, K] · b [K, N] (+ bias [N]) → [M, N] on our GEMM. B is packed into a scratch buffer on the heap for the call
- * (about 1 % of the product's time): weights change every training step, and inference repacks 7 ms of weights per
- * 2 s distilroberta batch, so a cache would buy little for the memory it holds.
+ * a [M, K] · b [K, N] (+ bias [N]) → [M, N] on our GEMM. Both operands are packed into a scratch buffer on the heap
+ * for the call (a few % of the product's time): weights change every training step, and inference repacks 7 ms of
+ * weights per 2 s distilroberta batch, so a cache would buy little for the memory it holds.
  */
 function gemmWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const backend = asWasmBackend(args.backend)!;
@@ -290,18 +290,12 @@ function gemmWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf
   const [M, K] = a.shape;
   const N = b.shape[1];
   const out = backend.makeOutput([M, N], 'float32');
-  const packed = backend.wasm._malloc(4 * K * N);
-  if (!packed) {
-    backend.disposeData(out.dataId);
-    throw new Error(`dense product [${M}, ${K}]·[${K}, ${N}]: out of wasm memory for the ${((4 * K * N) / 2 ** 20).toFixed(1)} MB packed weights`);
-  }
+  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   try {
-    const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-    gemm.pack(offset(b), packed, K, N);
-    if (bias) gemm.gemmBias(offset(a), packed, offset(out), offset(bias), M, K, N);
-    else gemm.gemm(offset(a), packed, offset(out), 0, M, K, N);
-  } finally {
-    backend.wasm._free(packed);
+    gemmWithScratch(gemm, backend.wasm._malloc, backend.wasm._free, { a: offset(a), b: offset(b), c: offset(out), bias: bias ? offset(bias) : 0, m: M, k: K, n: N });
+  } catch (e) {
+    backend.disposeData(out.dataId);
+    throw e;
   }
   return out;
 }
