@@ -3,16 +3,19 @@
  * module that imports tfjs-backend-wasm's own memory, so it reads and writes tensors where they already are.
  *
  * Why: tfjs-backend-wasm's matMul goes through XNNPACK's wasm SIMD kernels, which run at 29-31 GFLOP/s on this
- * machine's cores (`npx tsx scripts/bench/matmul.ts`), half of what the core can do in 128-bit SIMD (~58 GFLOP/s
- * measured with independent FMAs). V8's register allocator spills XNNPACK-sized tiles; a 4×8 tile (8 accumulators,
- * two B vectors and one broadcast A value: 11 of the 15 xmm registers V8 hands out) with one k per iteration
- * compiles to a spill-free loop of broadcasts and FMAs and runs at ~45 GFLOP/s (`relaxed_madd`; 38 with mul + add).
+ * machine's cores (`npx tsx scripts/bench/matmul.ts`), about half of what a core does in 128-bit SIMD (~58 GFLOP/s
+ * measured with independent FMAs). TurboFan hoists the loads of larger or unrolled tiles and spills; a 4×8 tile
+ * (8 accumulators, two B vectors and one broadcast A value: 11 of the 15 xmm registers V8 hands out) with one k per
+ * iteration compiles to a spill-free loop of broadcasts and FMAs: ~53 GFLOP/s for the kernel alone
+ * (`relaxed_madd`; ~40 with separate mul and add), 44-50 for a whole product with its packing.
  *
- * Layout: B is first packed into panels of 8 columns, each panel K×8 floats contiguous, so the inner loop reads B
- * sequentially; the loop runs panel by panel (a panel of 768×8 floats stays in L1 while every row block of A passes
- * it). N must be a multiple of 8 (the caller falls back to tf.matMul otherwise); any M ≥ 1 and K ≥ 1.
- * The sum over k runs in order 0..K-1 for each output, in float32, with or without fused multiply-add: results
- * differ from XNNPACK's (which splits and reorders K) only by summation rounding.
+ * Layout: A is packed into blocks of 4 rows, each K×4 floats k-major, and B into panels of 8 columns, each K×8
+ * floats, so a tile reads both sequentially through one pointer each. k runs in passes of at most 768 (a 768×8
+ * panel, 24 KiB, stays in L1 while every row block of A passes it); each pass goes panel by panel. Later passes
+ * start from the C the earlier ones stored; the first starts from the bias (or zero).
+ * N must be a multiple of 8 (the caller falls back to tf.matMul otherwise); any M ≥ 1 and K ≥ 1.
+ * Each output sums bias + Σ_k a·b in order k = 0..K-1, in float32, with or without fused multiply-add: results
+ * differ from XNNPACK's (which orders K its own way and adds the bias last) only by summation rounding.
  */
 import * as v8 from 'node:v8';
 

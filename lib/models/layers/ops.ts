@@ -2,7 +2,7 @@
  * Differentiable building blocks with kernels and gradients chosen for speed and memory, mostly for the wasm backend.
  * - dense: tfjs' stock matMul gradient asks for transposeA/transposeB matMuls, which wasm runs in a naive loop
  *   (1-3 GFLOP/s); materialising the transpose and calling a plain matMul keeps them fast. On wasm every dense
- *   product (forward, dx and dW) runs on our GEMM (lib/wasm-gemm: ~45 GFLOP/s against XNNPACK's ~30) with the bias
+ *   product (forward, dx and dW) runs on our GEMM (lib/wasm-gemm: 44-50 GFLOP/s against XNNPACK's 29-31) with the bias
  *   add fused in; elsewhere, and for widths that are not a multiple of 8, tf.matMul.
  * - gatherRows: the stock gather gradient (UnsortedSegmentSum) is missing on wasm and loops over the whole
  *   vocabulary on cpu; scatterND gives the same sums (duplicate ids add up) in time proportional to the batch.
@@ -19,6 +19,7 @@
  */
 import { tf } from '../../backend.js';
 import { createGemmKernels, gemmWithScratch, isPlainWasmMemory } from '../../wasm-gemm/module.js';
+import { log } from '../../util/log.js';
 import { asWasmBackend } from '../../wasm-internals.js';
 
 import type { GemmKernels } from '../../wasm-gemm/module.js';
@@ -31,8 +32,7 @@ const denseOp = tf.customGrad((...args: Array<tf.Tensor | SaveFn>) => {
   const value = matMulForward(x, w, b);
   const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => {
     const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-    // In a tidy: the transposed copies (and the XNNPACK operators packed from them) are freed at once instead of
-    // living until the whole backward pass ends.
+    // In a tidy: the transposed copies are freed at once instead of living until the whole backward pass ends.
     return tf.tidy(() => [matMulForward(dy, tf.transpose(ws)), matMulForward(tf.transpose(xs), dy), tf.sum(dy, 0)]);
   };
   return { value, gradFunc };
@@ -272,7 +272,13 @@ function gemmFor(backend: ReturnType<typeof asWasmBackend> & object): GemmKernel
   let g = gemmKernels.get(backend.wasm);
   if (g === undefined) {
     const memory = backend.wasm.asm?.memory;
-    g = isPlainWasmMemory(memory) ? (createGemmKernels(memory) ?? null) : null;
+    try {
+      g = isPlainWasmMemory(memory) ? (createGemmKernels(memory) ?? null) : null;
+    } catch (e) {
+      // An engine that rejects the module (or the memory import): tfjs' own matMul still works, only slower.
+      log.warn(`wasm GEMM unavailable, dense products use tf.matMul: ${(e as Error).message}`);
+      g = null;
+    }
     gemmKernels.set(backend.wasm, g);
   }
   return g ?? undefined;
