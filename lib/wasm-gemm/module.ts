@@ -282,7 +282,7 @@ function relaxedSimdAvailable(): boolean {
   if (relaxedSimd !== undefined) return relaxedSimd;
   const probe = gemmModuleBytes(true);
   let ok = wasmApi.validate(probe);
-  if (!relaxedSimd && process.env.TFJS_CROSS_ENCODER_RELAXED_SIMD !== '0') {
+  if (!ok && process.env.TFJS_CROSS_ENCODER_RELAXED_SIMD !== '0') {
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     ok = wasmApi.validate(probe);
   }
