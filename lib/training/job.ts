@@ -54,7 +54,7 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
     const scoring = o.evalThreads ?? 'auto';
     log.info(`threads: ${threads} for training, ${scoring === 'auto' ? `auto (${checkThreads('auto')})` : checkThreads(scoring)} for scoring (${cores} cores)`);
     if (threads === 1 && cores > 1 && backend?.name !== 'tensorflow') {
-      log.info(`tip: threads 2 (--threads 2) trains on a second core, about 1.3× faster; the batch is then split in two micro-batches, so dropout masks differ from threads 1`);
+      log.info(`tip: threads 2 (--threads 2) trains on a second core, 1.3–1.4× faster on a 2-core machine; the batch is then split in two micro-batches, so dropout masks differ from threads 1`);
     }
     log.info(`model ${o.model}: ${model.config.architecture}, ${model.config.numLayers} layers × ${model.config.hiddenSize}, max length ${model.maxLength}`);
     log.info(`data: train ${o.train.examples.length} pairs (${o.train.source})${o.validation ? `, validation ${o.validation.examples.length}` : ''}${o.test ? `, test ${o.test.examples.length}` : ''}`);
