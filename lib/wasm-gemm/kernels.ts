@@ -59,9 +59,7 @@ function tileFunction(rows: number, fma: boolean): FunctionBuilder {
     }
     f.get('ap').i32(MR * 4).op('i32.add').set('ap');
     f.get('bp').i32(NR * 4).op('i32.add').set('bp');
-    // Count down rather than compare pointers: an end pointer could wrap at the top of a 4 GiB heap.
-    f.get('k').i32(1).op('i32.sub').set('k');
-    f.get('k').brIf(0);
+    countDown(f, 'k');
   });
   for (let r = 0; r < rows; r++) {
     for (const h of [0, 1]) f.get('c').get(`acc${r}_${h}`).simd('v128.store', 16 * h);
@@ -70,9 +68,26 @@ function tileFunction(rows: number, fma: boolean): FunctionBuilder {
   return f;
 }
 
-/** `kcc` = min(kc, k − k0): the length of this pass over k. */
-function passLength(f: FunctionBuilder): void {
-  f.get('k').get('k0').op('i32.sub').get('kc').get('k').get('k0').op('i32.sub').get('kc').op('i32.lt_u').op('select').set('kcc');
+/**
+ * `counter -= 1`, and back to the top of the enclosing loop while it is not zero. Loops count down rather than
+ * compare pointers: an end pointer could wrap at the top of a 4 GiB heap.
+ */
+function countDown(f: FunctionBuilder, counter: string): void {
+  f.get(counter).i32(1).op('i32.sub').set(counter);
+  f.get(counter).brIf(0);
+}
+
+/**
+ * The passes over k shared by gemm and packB: k0 from 0 in steps of kcc = min(kc, k − k0). Needs locals k0 and kcc
+ * and params k and kc.
+ */
+function overPasses(f: FunctionBuilder, body: () => void): void {
+  f.loop(() => {
+    f.get('k').get('k0').op('i32.sub').get('kc').get('k').get('k0').op('i32.sub').get('kc').op('i32.lt_u').op('select').set('kcc');
+    body();
+    f.get('k0').get('kcc').op('i32.add').set('k0');
+    f.get('k0').get('k').op('i32.lt_u').brIf(0);
+  });
 }
 
 /**
@@ -91,8 +106,7 @@ function gemmFunction(tileIndex: (rows: number) => number): FunctionBuilder {
     f.get('ldc').i32(0).get('k0').op('select');
     f.call(tileIndex(rows));
   };
-  f.loop(() => {
-    passLength(f);
+  overPasses(f, () => {
     f.get('bp').get('k0').get('ldc').op('i32.mul').op('i32.add').set('panel');
     f.get('c').set('cCol');
     f.get('bias').set('biasP');
@@ -114,11 +128,8 @@ function gemmFunction(tileIndex: (rows: number) => number): FunctionBuilder {
       f.get('panel').get('kcc').i32(5).op('i32.shl').op('i32.add').set('panel');
       f.get('cCol').i32(NR * 4).op('i32.add').set('cCol');
       f.get('biasP').i32(NR * 4).op('i32.add').set('biasP');
-      f.get('panels').i32(1).op('i32.sub').set('panels');
-      f.get('panels').brIf(0);
+      countDown(f, 'panels');
     });
-    f.get('k0').get('kcc').op('i32.add').set('k0');
-    f.get('k0').get('k').op('i32.lt_u').brIf(0);
   });
   return f;
 }
@@ -131,8 +142,7 @@ function packBFunction(): FunctionBuilder {
   const f = new FunctionBuilder(['b', 'bp', 'k', 'n', 'kc']);
   for (const l of ['k0', 'kcc', 'panels', 'ldb', 'col', 'src', 'row']) f.i32Local(l);
   f.get('n').i32(2).op('i32.shl').set('ldb');
-  f.loop(() => {
-    passLength(f);
+  overPasses(f, () => {
     f.get('b').get('k0').get('ldb').op('i32.mul').op('i32.add').set('col');
     f.get('n').i32(3).op('i32.shr_u').set('panels');
     f.loop(() => {
@@ -143,15 +153,11 @@ function packBFunction(): FunctionBuilder {
         f.get('bp').get('src').simd('v128.load', 16).simd('v128.store', 16);
         f.get('src').get('ldb').op('i32.add').set('src');
         f.get('bp').i32(NR * 4).op('i32.add').set('bp');
-        f.get('row').i32(1).op('i32.sub').set('row');
-        f.get('row').brIf(0);
+        countDown(f, 'row');
       });
       f.get('col').i32(NR * 4).op('i32.add').set('col');
-      f.get('panels').i32(1).op('i32.sub').set('panels');
-      f.get('panels').brIf(0);
+      countDown(f, 'panels');
     });
-    f.get('k0').get('kcc').op('i32.add').set('k0');
-    f.get('k0').get('k').op('i32.lt_u').brIf(0);
   });
   return f;
 }
@@ -168,8 +174,7 @@ function packBlockFunction(rows: number): FunctionBuilder {
       f.get(`a${r}`).i32(4).op('i32.add').set(`a${r}`);
     }
     f.get('ap').i32(MR * 4).op('i32.add').set('ap');
-    f.get('k').i32(1).op('i32.sub').set('k');
-    f.get('k').brIf(0);
+    countDown(f, 'k');
   });
   return f;
 }

@@ -342,10 +342,15 @@ export function setWasmGemm(enabled: boolean): void {
   gemmEnabled = enabled;
 }
 
+/** Our GEMM when it serves dense products on the active backend (wasm, loaded, not switched off), else undefined. */
+function activeGemm(): GemmKernels | undefined {
+  if (forceStock || !gemmEnabled || !wasmKernelsUsable()) return undefined;
+  return gemmFor(asWasmBackend(tf.backend())!);
+}
+
 /** Whether dense products on the active backend run on our GEMM, and with fused multiply-add. */
 export function wasmGemmInfo(): { active: boolean; fma: boolean } {
-  if (forceStock || !gemmEnabled || !wasmKernelsUsable()) return { active: false, fma: false };
-  const g = gemmFor(asWasmBackend(tf.backend())!);
+  const g = activeGemm();
   return { active: g !== undefined, fma: g?.fma ?? false };
 }
 
@@ -354,7 +359,7 @@ function matMulForward(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.T
   const [M, K] = a.shape;
   const N = b.shape[1];
   const fits = M > 0 && K > 0 && N > 0 && N % 8 === 0 && a.dtype === 'float32' && b.dtype === 'float32' && (!bias || bias.dtype === 'float32');
-  if (fits && !forceStock && gemmEnabled && wasmKernelsUsable() && gemmFor(asWasmBackend(tf.backend())!)) {
+  if (fits && activeGemm()) {
     const inputs = (bias ? { a, b, bias } : { a, b }) as unknown as tf.NamedTensorMap;
     return tf.engine().runKernel(GEMM, inputs, {}) as tf.Tensor2D;
   }
