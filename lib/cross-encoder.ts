@@ -150,7 +150,7 @@ export class CrossEncoder {
     } else {
       rows = [];
       for (const b of batches) {
-        rows.push(this.batchLogits(b));
+        rows.push(await this.batchLogits(b));
         if (show) bar.tick(b.batchSize);
         await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
       }
@@ -161,14 +161,16 @@ export class CrossEncoder {
     return out;
   }
 
-  /** Logits of one padded batch, row-major [batchSize × numLabels]. */
-  private batchLogits(batch: BatchEncoding): Float32Array {
+  /** Logits of one padded batch, row-major [batchSize × numLabels]. Read with data(): no pipeline stall on a GPU. */
+  private async batchLogits(batch: BatchEncoding): Promise<Float32Array> {
     const inputs = encoderInputs(batch, this.config);
     try {
       const logits = tf.tidy(() => this.model.logits(inputs, this.model.context(false)));
-      const data = logits.dataSync() as Float32Array;
-      logits.dispose();
-      return data;
+      try {
+        return (await logits.data()) as Float32Array;
+      } finally {
+        logits.dispose();
+      }
     } finally {
       disposeInputs(inputs);
     }

@@ -7,7 +7,7 @@
  */
 export { CrossEncoder, defaultActivation, type FromPretrainedOptions, type Pair, type PredictOptions, type RankOptions, type RankResult } from './cross-encoder.js';
 export { type Activation } from './activation.js';
-export { initBackend, activeBackend, describeBackend, type BackendInfo, type BackendName } from './backend.js';
+export { initBackend, activeBackend, describeBackend, probeBackends, type BackendInfo, type BackendName, type BackendProbe, type InitBackendOptions } from './backend.js';
 export { pearson, spearman, rankAverage, CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './evaluation/index.js';
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';

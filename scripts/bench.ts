@@ -175,7 +175,7 @@ for (const shapeName of shapeNames) {
       microBatchSize: microBatch,
       freezeEmbeddings: values['freeze-embeddings'],
       padded: values.padded,
-      stockKernels: values['stock-kernels'],
+      stock: values['stock-kernels'],
       threads,
       gemm,
       resultFile: path.join(work, `result-${tag}.json`),

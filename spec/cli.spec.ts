@@ -4,11 +4,13 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CrossEncoder } from '../lib/cross-encoder.js';
-import { gemmModuleBytes } from '../lib/wasm-gemm/module.js';
+import { activeBackend } from '../lib/backend/state.js';
+import { onlyOn } from './helpers/parity.js';
+import { gemmModuleBytes } from '../lib/kernels/wasm/gemm/module.js';
 import { fixtureModel } from './helpers/paths.js';
 import { runCli } from './helpers/run-cli.js';
 import { fixtureExamples, TRAINING_FIXTURE } from './helpers/training-fixture.js';
-import { checkAgainstFixture } from './trainer.spec.js';
+import { checkAgainstFixture } from './helpers/training-fixture.js';
 
 describe('CLI', () => {
   let tmp: string;
@@ -86,20 +88,25 @@ describe('CLI', () => {
     expect(j.spearman).to.be.within(-1, 1);
   });
 
-  it('doctor says which backend runs and why', async () => {
+  it('doctor says which backend runs and why, and lists every backend it can see with its state', async () => {
     const r = await runCli(['doctor']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/backend: wasm from @tensorflow\/tfjs-backend-wasm/);
+    const active = activeBackend()!;
+    expect(r.stdout).to.include(`backend: ${active.name} from ${active.source}`);
     expect(r.stdout).to.match(/why: /);
+    for (const candidate of ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu']) expect(r.stdout).to.match(new RegExp(`\\n {2}${candidate} +(chosen|available|not installed|unusable|skipped)`));
+    expect(r.stdout).to.match(/\n {2}cpu +(chosen|available)/);
     const cpu = await runCli(['doctor'], { env: { TFJS_BACKEND: 'cpu' } });
     expect(cpu.stdout).to.match(/backend: cpu .*\n {2}why: TFJS_BACKEND=cpu/);
+    expect(cpu.stdout).to.match(/\n {2}cpu +chosen/);
   });
 
-  it('doctor says which matmul runs on wasm, and the two environment switches change it', async () => {
+  it('doctor says which matmul runs on wasm, and the two environment switches change it', async function () {
+    onlyOn(this, ['wasm'], 'the matmul switches are the wasm backend\'s');
     // Does a fresh Node accept relaxed SIMD without V8's flag (Node 22+)? Then switching the flag off changes nothing.
     const probe = Buffer.from(gemmModuleBytes(true)).toString('base64');
     const native = spawnSync(process.execPath, ['-e', `process.stdout.write(String(WebAssembly.validate(Buffer.from('${probe}', 'base64'))))`], { encoding: 'utf8' }).stdout;
-    const r = await runCli(['doctor']);
+    const r = await runCli(['doctor'], { env: { TFJS_BACKEND: 'wasm' } });
     expect(r.stdout).to.match(/matmul: our GEMM \(lib\/wasm-gemm\), relaxed-SIMD FMA/);
     const noFlag = await runCli(['doctor'], { env: { TFJS_CROSS_ENCODER_RELAXED_SIMD: '0' } });
     expect(noFlag.stdout).to.match(native === 'true' ? /matmul: our GEMM \(lib\/wasm-gemm\), relaxed-SIMD FMA/ : /matmul: our GEMM \(lib\/wasm-gemm\), SIMD mul \+ add/);

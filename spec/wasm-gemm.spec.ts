@@ -5,11 +5,12 @@
  */
 import { expect } from 'chai';
 import { tf } from '../lib/backend.js';
-import { dense, setWasmGemm, wasmGemmInfo } from '../lib/models/layers/ops.js';
-import { createGemmKernels, gemmModuleBytes, gemmWithScratch, packedABytes, passLengthFor, wasmApi as WebAssembly } from '../lib/wasm-gemm/module.js';
-import { asWasmBackend } from '../lib/wasm-internals.js';
+import { dense, setWasmGemm, wasmGemmInfo } from '../lib/kernels/index.js';
+import { createGemmKernels, gemmModuleBytes, gemmWithScratch, packedABytes, passLengthFor, wasmApi as WebAssembly } from '../lib/kernels/wasm/gemm/module.js';
+import { onlyOn } from './helpers/parity.js';
+import { asWasmBackend } from '../lib/kernels/wasm/internals.js';
 
-import type { GemmKernels, WasmMemory } from '../lib/wasm-gemm/module.js';
+import type { GemmKernels, WasmMemory } from '../lib/kernels/wasm/gemm/module.js';
 
 /** Tiny seeded generator, so failures reproduce. */
 function filler(seed: number): () => number {
@@ -121,7 +122,8 @@ describe('wasm GEMM (lib/wasm-gemm)', () => {
 
   describe('as the dense product on the wasm backend', () => {
     let original = '';
-    before(async () => {
+    before(async function () {
+      onlyOn(this, ['wasm'], 'our GEMM is the wasm backend\'s dense product');
       original = tf.getBackend();
       await tf.setBackend('wasm');
     });

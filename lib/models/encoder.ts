@@ -1,4 +1,4 @@
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { EncoderConfig } from './config.js';
 import { ARCH_NAMES } from './weight-names.js';
 import type { ForwardContext } from './layers/basic.js';
@@ -30,7 +30,7 @@ export class Encoder extends Module {
     const maskBias = tf.reshape(tf.mul(tf.sub(1, inputs.attentionMask), MASKED), [B, 1, 1, T]) as tf.Tensor4D;
     let h = this.embeddings.forward(inputs, ctx);
     const last = this.blocks.length - 1;
-    this.blocks.forEach((block, i) => (h = block.forward(h, maskBias, ctx, firstTokenOnly && i === last)));
+    this.blocks.forEach((block, i) => (h = block.forward(h, maskBias, ctx, firstTokenOnly && i === last, inputs.realRows)));
     return h;
   }
 }

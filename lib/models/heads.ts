@@ -4,7 +4,7 @@
  *   RoBERTa:    logits = out_proj(dropout(tanh(dense(dropout(h0)))))
  *   DistilBERT: logits = classifier(dropout(relu(pre_classifier(h0))))
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { EncoderConfig } from './config.js';
 import { dropout, Linear, type ForwardContext } from './layers/basic.js';
 import { Module } from './layers/module.js';

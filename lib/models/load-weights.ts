@@ -5,7 +5,7 @@
  * - a missing classification head (or BERT pooler) is initialised like HF: normal(0, initializer_range), zero bias;
  * - any other missing tensor, a wrong shape or a non-finite value is an error naming the tensors.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { WeightsError } from '../errors.js';
 import type { Checkpoint } from '../io/checkpoint.js';
 import { log } from '../util/log.js';

@@ -4,8 +4,8 @@
  * third of a weight sync. Here we read the heap in place (tfjs-backend-wasm 4.x internals, checked at run time;
  * anything else falls back to dataSync()).
  */
-import { tf } from '../backend.js';
-import { asWasmBackend } from '../wasm-internals.js';
+import { tf } from '../tf.js';
+import { asWasmBackend } from '../kernels/wasm/internals.js';
 
 /** t's values as a view into the wasm heap, or undefined (not wasm, not float32, internals not as expected). */
 function heapView(t: tf.Tensor): Float32Array | undefined {

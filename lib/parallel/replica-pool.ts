@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { activeBackend, tf } from '../backend.js';
+import { activeBackend } from '../backend/state.js';
+import { tf } from '../tf.js';
 import { UsageError } from '../errors.js';
 import type { SequenceClassifier } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
@@ -34,15 +35,20 @@ function spawnReplica(): Worker {
   return new Worker(boot, { eval: true });
 }
 
-/** A `threads` option: a count, or 'auto' for one per core (at most 4) on wasm/cpu and 1 on tfjs-node (already multi-threaded). */
+/**
+ * A `threads` option: a count, or 'auto' for one per core (at most 4) on wasm/cpu, and 1 elsewhere: tfjs-node is
+ * multi-threaded already, and a GPU backend has one device (replicas would only queue on it).
+ */
 export type Threads = number | 'auto';
 
 export const MAX_AUTO_THREADS = 4;
 
 /** Resolve and check a `threads` option (after the backend is initialised, for 'auto'). */
 export function checkThreads(threads: Threads): number {
-  if (threads === 'auto') return (activeBackend()?.name ?? tf.getBackend()) === 'tensorflow' ? 1 : Math.min(os.availableParallelism(), MAX_AUTO_THREADS);
+  const backend = activeBackend()?.name ?? tf.getBackend();
+  if (threads === 'auto') return backend === 'wasm' || backend === 'cpu' ? Math.min(os.availableParallelism(), MAX_AUTO_THREADS) : 1;
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a positive integer or 'auto', got ${String(threads)}`);
+  if (threads > 1 && (backend === 'webgpu' || backend === 'webgl')) throw new UsageError(`threads ${threads}: replica threads run on wasm or cpu; the ${backend} backend has one GPU device (use threads 1)`);
   return threads;
 }
 
@@ -189,7 +195,7 @@ export class ReplicaPool {
    * Logits of every batch ([batchSize × numLabels] each, in batch order). `local` scores a batch on the calling
    * thread; `onProgress` gets the number of batches finished so far; `threads` (≤ the pool's) limits the workers used.
    */
-  async logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Float32Array, onProgress?: (batchesDone: number) => void, threads = this.threads): Promise<Float32Array[]> {
+  async logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Promise<Float32Array>, onProgress?: (batchesDone: number) => void, threads = this.threads): Promise<Float32Array[]> {
     await this.sync(threads);
     const L = this.model.config.numLabels;
     const outOffsets: number[] = [];
@@ -210,7 +216,7 @@ export class ReplicaPool {
       for (;;) {
         const i = Atomics.add(counter, 0, 1);
         if (i >= batches.length) break;
-        out.set(local(batches[i]), outOffsets[i]);
+        out.set(await local(batches[i]), outOffsets[i]);
         Atomics.add(counter, 1, 1);
         onProgress?.(Atomics.load(counter, 1));
         await new Promise<void>((r) => setImmediate(r)); // progress, signals and worker replies get through

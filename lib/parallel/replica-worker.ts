@@ -54,8 +54,11 @@ async function scoreBatches(req: LogitsRequest): Promise<void> {
     const inputs = encoderInputs(req.batches[i], m.config);
     try {
       const logits = tf.tidy(() => m.logits(inputs, m.context(false)));
-      out.set(logits.dataSync(), req.outOffsets[i]);
-      logits.dispose();
+      try {
+        out.set(await logits.data(), req.outOffsets[i]);
+      } finally {
+        logits.dispose();
+      }
     } finally {
       disposeInputs(inputs);
     }
@@ -63,7 +66,7 @@ async function scoreBatches(req: LogitsRequest): Promise<void> {
   }
 }
 
-function gradients(req: GradientsRequest): number {
+async function gradients(req: GradientsRequest): Promise<number> {
   const m = replica();
   const vars = new Map(m.trainableVariables());
   const params = req.slots.map((s) => {
@@ -73,7 +76,7 @@ function gradients(req: GradientsRequest): number {
   });
   const { micro, dispose } = microBatchesOf(m, req.micro, req.loss);
   try {
-    const { loss, grads } = computeGradients(params, micro);
+    const { loss, grads } = await computeGradients(params, micro);
     const out = new Float32Array(req.grads);
     for (const s of req.slots) {
       const g = grads.get(s.name);
@@ -96,7 +99,7 @@ async function handle(req: Request): Promise<number | undefined> {
     case 'logits':
       return void (await scoreBatches(req));
     case 'grads':
-      return gradients(req);
+      return await gradients(req);
   }
 }
 

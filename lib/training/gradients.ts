@@ -3,7 +3,7 @@
  * mean loss equals Σ_i (b_i / B) · ∇ mean-loss(micro-batch i), so we scale each micro-batch's loss by b_i / B and
  * sum the gradients: the same result up to float rounding, with peak memory of one micro-batch.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 
 export interface MicroBatch {
   /** Number of examples in this micro-batch. */
@@ -21,7 +21,11 @@ export interface StepGradients {
   grads: Map<string, tf.Tensor>;
 }
 
-export function computeGradients(params: ReadonlyArray<readonly [string, tf.Variable]>, micro: MicroBatch[]): StepGradients {
+/**
+ * Sum of the micro-batches' gradients and their (weighted) losses. Async because the loss is read with data(): a
+ * synchronous read stalls a GPU pipeline, and tfjs-backend-webgpu in Node cannot read synchronously at all.
+ */
+export async function computeGradients(params: ReadonlyArray<readonly [string, tf.Variable]>, micro: MicroBatch[]): Promise<StepGradients> {
   const total = micro.reduce((a, m) => a + m.size, 0);
   const byVarName = new Map(params.map(([n, v]) => [v.name, n] as const));
   const vars = params.map(([, v]) => v);
@@ -30,8 +34,7 @@ export function computeGradients(params: ReadonlyArray<readonly [string, tf.Vari
   for (const mb of micro) {
     const weight = mb.weight ?? mb.size / total;
     const { value, grads: g } = tf.variableGrads(() => (weight === 1 ? mb.loss() : tf.mul(mb.loss(), weight)), vars);
-    loss += value.dataSync()[0]; // already weighted, so the sum is the big-batch mean
-    value.dispose();
+    const lossValue = value.data(); // already weighted, so the sum is the big-batch mean
     for (const [varName, grad] of Object.entries(g)) {
       const name = byVarName.get(varName);
       if (!name) {
@@ -47,6 +50,14 @@ export function computeGradients(params: ReadonlyArray<readonly [string, tf.Vari
         grads.set(name, grad);
       }
     }
+    try {
+      loss += (await lossValue)[0];
+    } catch (e) {
+      tf.dispose([...grads.values()]);
+      throw e;
+    } finally {
+      value.dispose();
+    }
   }
   return { loss, grads };
 }
@@ -54,17 +65,19 @@ export function computeGradients(params: ReadonlyArray<readonly [string, tf.Vari
 /**
  * Global L2 norm of all gradients, as torch.nn.utils.clip_grad_norm_ computes it (before clipping). Squares are
  * summed per row on the device and the rows in float64 here: wasm's tf.sum adds a whole tensor one float32 at a time,
- * which reads ~1e-4 low on a 590k-element matrix.
+ * which reads ~1e-4 low on a 590k-element matrix. All rows come back in one read (one GPU round trip).
  */
-export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): number {
-  let total = 0;
-  for (const g of grads.values()) {
-    const partial = tf.tidy(() => (g.rank > 1 ? tf.sum(tf.square(g), -1) : tf.square(g)));
-    const rows = partial.dataSync();
-    partial.dispose();
+export async function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): Promise<number> {
+  if (grads.size === 0) return 0;
+  const partials = tf.tidy(() => tf.concat([...grads.values()].map((g) => tf.reshape(g.rank > 1 ? tf.sum(tf.square(g), -1) : tf.square(g), [-1]))));
+  try {
+    const rows = await partials.data();
+    let total = 0;
     for (let i = 0; i < rows.length; i++) total += rows[i];
+    return Math.sqrt(total);
+  } finally {
+    partials.dispose();
   }
-  return Math.sqrt(total);
 }
 
 /** clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1. Replaces the map's tensors. */

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activeBackend, describeBackend } from '../backend.js';
+import { activeBackend, describeBackend } from '../backend/state.js';
 import { CrossEncoder, type FromPretrainedOptions } from '../cross-encoder.js';
 import type { PairExample } from '../data/types.js';
 import { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';

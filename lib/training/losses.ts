@@ -6,7 +6,7 @@
  * (tfjs-core on its own registers none, so tf.grad would fail with "gradient function not found").
  */
 import '@tensorflow/tfjs-layers';
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { UsageError } from '../errors.js';
 
 /** Flatten [B] or [B, 1] to [B]; anything else is a caller bug for single-label heads. */
@@ -81,11 +81,9 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
     throw new UsageError(`crossEntropy: labels must have shape [${b}] to match logits (got [${labels.shape.join(', ')}]).`);
   }
   if (b === 0) throw new UsageError('crossEntropy: empty batch (the mean would be NaN).');
-  // Labels are tiny and usually built on the host; reading them synchronously is cheap and lets us fail loudly.
-  const values = labels.dataSync();
-  values.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v >= c) throw new UsageError(`crossEntropy: label ${i} is ${v}; must be an integer in [0, ${c}).`);
-  });
+  // Labels are tiny; reading them lets us fail loudly. WebGPU cannot read synchronously in Node (and stalls its
+  // pipeline in a page), so there the check happens where the labels are made (labelsTensor, the Trainer).
+  if (tf.getBackend() !== 'webgpu') checkClassLabels(labels.dataSync(), c);
   return tf.tidy(() => {
     const onehot = tf.oneHot(labels.dtype === 'int32' ? (labels as tf.Tensor1D) : tf.cast(labels, 'int32'), c);
     // logSoftmax subtracts the row max first, so large logits do not overflow.
@@ -114,7 +112,16 @@ export function lossFor(spec: LossSpec, logits: tf.Tensor2D, labels: tf.Tensor):
   }
 }
 
-/** The labels tensor lossFor expects for `kind`. */
-export function labelsTensor(kind: LossSpec['kind'], labels: readonly number[]): tf.Tensor {
+/** Class labels must be integers in [0, classes): tfjs' oneHot would silently give a zero row for any other. */
+export function checkClassLabels(values: ArrayLike<number>, classes: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0 || v >= classes) throw new UsageError(`crossEntropy: label ${i} is ${v}; must be an integer in [0, ${classes}).`);
+  }
+}
+
+/** The labels tensor lossFor expects for `kind` (class labels are checked here, on the host). */
+export function labelsTensor(kind: LossSpec['kind'], labels: readonly number[], classes = 1): tf.Tensor {
+  if (kind === 'ce') checkClassLabels(labels, classes);
   return kind === 'ce' ? tf.tensor1d(labels as number[], 'int32') : tf.tensor2d(labels as number[], [labels.length, 1]);
 }

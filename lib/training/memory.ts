@@ -11,7 +11,7 @@
  *              on real tokens only in training, attention on the padded [B, T] layout.
  */
 import * as os from 'node:os';
-import type { BackendName } from '../backend.js';
+import type { BackendName } from '../backend/state.js';
 import type { EncoderConfig } from '../models/config.js';
 
 /** wasm32: the heap can never exceed 4 GiB (getHeapMax() = 4294901760). */

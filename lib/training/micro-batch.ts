@@ -2,7 +2,7 @@
  * A training step's micro-batches as plain data (so a replica thread can receive them), and the one place that turns
  * them into loss closures for computeGradients, on the calling thread and in replica workers alike.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { encoderInputs, type SequenceClassifier } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { MicroBatch } from './gradients.js';
@@ -24,8 +24,8 @@ export function microBatchesOf(model: SequenceClassifier, jobs: readonly MicroBa
   const owned: tf.Tensor[] = [];
   const micro = jobs.map((job): MicroBatch => {
     const inputs = encoderInputs(job.batch, model.config);
-    const labels = labelsTensor(loss.kind, job.labels);
-    owned.push(inputs.inputIds, inputs.attentionMask, inputs.positionIds, labels, ...(inputs.tokenTypeIds ? [inputs.tokenTypeIds] : []));
+    const labels = labelsTensor(loss.kind, job.labels, model.config.numLabels);
+    owned.push(inputs.inputIds, inputs.attentionMask, inputs.positionIds, labels, ...(inputs.tokenTypeIds ? [inputs.tokenTypeIds] : []), ...(inputs.realRows ? [inputs.realRows.index] : []));
     return {
       size: job.batch.batchSize,
       weight: job.weight,

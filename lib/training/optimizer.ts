@@ -3,7 +3,7 @@
  * square root), updating and freeing one variable at a time. tf.train.adam wraps all variables in one tidy, which
  * keeps ~11 temporaries per parameter alive until the end: ~44 bytes per parameter, too much for the 4 GB wasm heap.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 
 export interface AdamWOptions {
   betas?: [number, number];
@@ -103,10 +103,10 @@ export class AdamW {
     assignOwned(p, next);
   }
 
-  getState(): AdamWState {
+  async getState(): Promise<AdamWState> {
     const moments: AdamWState['moments'] = {};
     for (const [name, m] of this.m) {
-      moments[name] = { m: m.dataSync() as Float32Array, v: this.v.get(name)!.dataSync() as Float32Array };
+      moments[name] = { m: (await m.data()) as Float32Array, v: (await this.v.get(name)!.data()) as Float32Array };
     }
     return { step: this.t, moments };
   }

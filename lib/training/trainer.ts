@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { activeBackend, tf } from '../backend.js';
+import { activeBackend } from '../backend/state.js';
+import { tf } from '../tf.js';
 import type { CrossEncoder } from '../cross-encoder.js';
 import { TrainingError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
@@ -242,7 +243,7 @@ export class Trainer {
     const { micro, dispose } = microBatchesOf(this.model.model, mine, this.lossSpec);
     let g: StepGradients;
     try {
-      g = computeGradients(this.params, micro);
+      g = await computeGradients(this.params, micro);
     } finally {
       dispose();
       // Worker shares still running must finish (or fail) before their buffers are reused.
@@ -366,7 +367,7 @@ export class Trainer {
           const g = await this.stepGradients(parts);
           this.model.model.dropoutSeed = seedStart + parts.length * seedsPerForward;
           loss = g.loss;
-          norm = globalNorm(g.grads);
+          norm = await globalNorm(g.grads);
           if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
             tf.dispose([...g.grads.values()]);
             const where = `step ${state.globalStep + 1} (epoch ${state.epoch + 1}, batch ${b + 1}, examples ${idx.slice(0, 5).map((i) => i + 1).join(', ')}${idx.length > 5 ? ', …' : ''})`;
@@ -403,7 +404,7 @@ export class Trainer {
         state.dropoutSeed = this.model.model.dropoutSeed;
         if (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) await evaluate(false);
         if (o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) {
-          lastCheckpoint = await writeCheckpoint(out, { ...state }, this.optimizer.getState(), (d) => this.model.save(d));
+          lastCheckpoint = await writeCheckpoint(out, { ...state }, await this.optimizer.getState(), (d) => this.model.save(d));
         }
         await o.onStep?.(state.globalStep);
       }

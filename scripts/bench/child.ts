@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { initBackend, tf } from '../../lib/backend.js';
 import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
 import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
-import { setFastWasmKernels, wasmGemmInfo } from '../../lib/models/layers/ops.js';
+import { setFormulation, wasmGemmInfo } from '../../lib/kernels/index.js';
+import { setFirstTokenOnly } from '../../lib/models/sequence-classifier.js';
 import { Trainer, type TrainExample } from '../../lib/training/trainer.js';
 import { setLogLevel } from '../../lib/util/log.js';
 import type { ChildJob, ChildResult, DumpedBatch } from './types.js';
@@ -39,7 +40,12 @@ try {
   result.backendSource = info.source;
   result.tfjsVersion = tf.version_core;
   if (job.padded) setUnpaddedTraining(false);
-  if (job.stockKernels) setFastWasmKernels(false);
+  if (job.stock) {
+    // What a plain tfjs implementation of the same model does: stock kernels and gradients, padded rows, all rows.
+    setFormulation('stock');
+    setUnpaddedTraining(false);
+    setFirstTokenOnly(false);
+  }
   const gemm = wasmGemmInfo();
   result.gemm = gemm.active ? `ours${gemm.fma ? ' (fma)' : ''}` : job.backend === 'wasm' ? 'xnnpack' : 'tf.matMul';
   const model = await CrossEncoder.fromPretrained(job.modelDir);

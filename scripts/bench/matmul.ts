@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend, tf } from '../../lib/backend.js';
-import { dense, setWasmGemm, wasmGemmInfo } from '../../lib/models/layers/ops.js';
+import { dense, setWasmGemm, wasmGemmInfo } from '../../lib/kernels/index.js';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' } } });
 await initBackend(values.backend);

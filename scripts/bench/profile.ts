@@ -6,13 +6,16 @@
  *
  *   npx tsx scripts/bench/profile.ts --shape minilm --backend wasm [--reps 3] [--warmup 3] [--top 25] [--no-profile]
  *     [--infer] (forward only, inference mode)  [--batch 16]  [--padded] (dense layers on padded rows too)
- *     [--stock-bmm] (tfjs' own batched matmul and gather)  [--trace-memory] (wasm heap, tensor bytes, RSS per phase)
+ *     [--formulation stock|native] (lib/kernels: the stock tfjs formulation, or the non-wasm one on wasm)
+ *     [--trace-memory] (wasm heap, tensor bytes, RSS per phase)
  */
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { initBackend, tf } from '../../lib/backend.js';
 import { CrossEncoder } from '../../lib/cross-encoder.js';
 import { loadStsbFromDir } from '../../lib/data/index.js';
+import { setFormulation } from '../../lib/kernels/index.js';
+import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
 import { disposeInputs, encoderInputs } from '../../lib/models/sequence-classifier.js';
 import { clipGradients, computeGradients, globalNorm } from '../../lib/training/gradients.js';
 import { bceWithLogits } from '../../lib/training/losses.js';
@@ -30,7 +33,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '16' },
     'no-profile': { type: 'boolean', default: false },
     infer: { type: 'boolean', default: false },
-    'stock-bmm': { type: 'boolean', default: false },
+    formulation: { type: 'string' },
     padded: { type: 'boolean', default: false },
     'trace-memory': { type: 'boolean', default: false },
   },
@@ -38,11 +41,9 @@ const { values } = parseArgs({
 const shape = SHAPES[values.shape as ShapeName];
 if (!shape) throw new Error(`unknown shape ${values.shape}`);
 await initBackend(values.backend);
-// Dynamic imports, so this script also runs on trees from before these switches existed (before/after timings).
-const ops = (await import('../../lib/models/layers/ops.js')) as { setFastWasmKernels?: (on: boolean) => void };
-const block = (await import('../../lib/models/layers/transformer-block.js')) as { setUnpaddedTraining?: (on: boolean) => void };
-if (values['stock-bmm']) ops.setFastWasmKernels?.(false);
-if (values.padded) block.setUnpaddedTraining?.(false);
+if (values.formulation === 'stock' || values.formulation === 'native') setFormulation(values.formulation);
+else if (values.formulation) throw new Error(`--formulation takes stock or native, got ${values.formulation}`);
+if (values.padded) setUnpaddedTraining(false);
 const dir = await ensureModel(shape);
 const model = await CrossEncoder.fromPretrained(dir);
 const data = (await loadStsbFromDir(path.join(SHARED, 'data', 'stsb'), 'train')).examples;
@@ -63,20 +64,20 @@ const trace = (what: string) => {
   if (values['trace-memory']) process.stderr.write(`${what}: ${heapMB()}tensors ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
 };
 
-function step(): void {
+async function step(): Promise<void> {
   const inputs = encoderInputs(batch, model.config);
   const lab = tf.tensor2d(labels, [B, 1]);
   try {
     if (values.infer) {
       const l = tf.tidy(() => model.model.logits(inputs, model.model.context(false)));
-      l.dataSync();
+      await l.data();
       l.dispose();
       return;
     }
     trace('before step');
-    const g = computeGradients(params, [{ size: B, loss: () => bceWithLogits(model.model.logits(inputs, model.model.context(true)), lab) }]);
+    const g = await computeGradients(params, [{ size: B, loss: () => bceWithLogits(model.model.logits(inputs, model.model.context(true)), lab) }]);
     trace('gradients');
-    const norm = globalNorm(g.grads);
+    const norm = await globalNorm(g.grads);
     clipGradients(g.grads, norm, 1);
     trace('clipped');
     opt.apply(params, g.grads, 2e-5);
@@ -88,18 +89,18 @@ function step(): void {
   }
 }
 
-for (let i = 0; i < Number(values.warmup); i++) step();
+for (let i = 0; i < Number(values.warmup); i++) await step();
 const times: number[] = [];
 for (let i = 0; i < Number(values.reps); i++) {
   const t = performance.now();
-  step();
+  await step();
   times.push(performance.now() - t);
 }
 times.sort((a, b) => a - b);
 console.log(`step ms: median ${times[times.length >> 1].toFixed(0)} (all ${times.map((t) => t.toFixed(0)).join(', ')})`);
 
 if (!values['no-profile']) {
-  const info = await tf.profile(() => step());
+  const info = await tf.profile(() => step() as unknown as tf.TensorContainer);
   const by = new Map<string, { ms: number; n: number }>();
   let total = 0;
   for (const k of info.kernels) {

@@ -22,8 +22,8 @@ export interface ChildJob {
   freezeEmbeddings?: boolean;
   /** Run dense layers on padded rows too (the stock formulation) instead of real tokens only. */
   padded?: boolean;
-  /** Use tfjs' stock batched matmul and gather instead of our wasm kernels. */
-  stockKernels?: boolean;
+  /** The stock tfjs formulation (lib/kernels 'stock', padded rows, all rows in the last block), to compare with. */
+  stock?: boolean;
   /** Threads for training and predict (the library's `threads` option: the caller plus worker replicas). */
   threads: number;
   /** Dense products on wasm: our GEMM (default) or tfjs' XNNPACK matMul (TFJS_CROSS_ENCODER_GEMM=xnnpack). */

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
-import { initBackend, tf } from '../../lib/backend.js';
-import { wasmGemmInfo } from '../../lib/models/layers/ops.js';
+import { initBackend, probeBackends, tf } from '../../lib/backend.js';
+import { formulation, wasmGemmInfo } from '../../lib/kernels/index.js';
 import { checkThreads } from '../../lib/parallel/replica-pool.js';
 import { VERSION } from '../../lib/version.js';
 
@@ -15,16 +15,15 @@ function pkgVersion(name: string): string {
   }
 }
 
-/** Print what runs and why, with the versions a bug report needs. */
+/** Print what runs and why, every backend this machine can see, and the versions a bug report needs. */
 export async function doctorCommand(): Promise<void> {
   const info = await initBackend();
   const lines = [
     `tfjs-cross-encoder ${VERSION}`,
     `node ${process.version} on ${os.platform()} ${os.arch()}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'})`,
-    `backend: ${info.name} from ${info.source}`,
+    `backend: ${info.name} from ${info.source}${info.device ? ` on ${info.device}` : ''}`,
     `  why: ${info.reason}`,
-    `@tensorflow/tfjs-core ${pkgVersion('@tensorflow/tfjs-core')}, -backend-wasm ${pkgVersion('@tensorflow/tfjs-backend-wasm')}, -backend-cpu ${pkgVersion('@tensorflow/tfjs-backend-cpu')}`,
-    `@tensorflow/tfjs-node ${pkgVersion('@tensorflow/tfjs-node')}, @tensorflow/tfjs-node-gpu ${pkgVersion('@tensorflow/tfjs-node-gpu')}`,
+    `  formulation: ${formulation()} (lib/kernels)`,
   ];
   if (info.name === 'wasm') {
     const flags = tf.env().getFlags();
@@ -39,12 +38,19 @@ export async function doctorCommand(): Promise<void> {
     lines.push(`  more cores: --threads N|auto runs model replicas on worker threads (auto here: ${checkThreads('auto')})`);
     lines.push('  memory: the wasm heap is capped at 4 GB; use --micro-batch-size or --freeze-embeddings for large models');
   }
-  if (pkgVersion('@tensorflow/tfjs-node-gpu') !== 'not installed' && info.source !== '@tensorflow/tfjs-node-gpu') {
-    lines.push('tfjs-node-gpu is installed but not in use: it needs CUDA 11.2 and cuDNN 8.1 libraries on the library path (LD_LIBRARY_PATH) and an NVIDIA driver.');
-  }
-  if (info.source === '@tensorflow/tfjs-node-gpu') {
-    lines.push('tfjs-node-gpu: GPU kernels need CUDA 11.2 and cuDNN 8.1; if TensorFlow logs that no GPU was found, check those libraries and the driver.');
-  }
-  lines.push(`override with TFJS_BACKEND=wasm|cpu|tfjs-node|tfjs-node-gpu; HF cache: ${process.env.HF_HUB_CACHE ?? process.env.HF_HOME ?? '~/.cache/huggingface/hub'}`);
+  if (info.softwareAdapter) lines.push('  note: a software GPU adapter computes on the CPU, far slower than wasm or tfjs-node: for correctness tests');
+  lines.push('every backend (automatic order, fastest first):');
+  const probes = await probeBackends();
+  const width = Math.max(...probes.map((p) => p.candidate.length));
+  for (const p of probes) lines.push(`  ${p.candidate.padEnd(width)}  ${p.state.padEnd(13)} ${p.device ? `${p.device}: ` : ''}${p.reason}`);
+  lines.push(
+    `packages: @tensorflow/tfjs-core ${pkgVersion('@tensorflow/tfjs-core')}, -backend-wasm ${pkgVersion('@tensorflow/tfjs-backend-wasm')}, -backend-cpu ${pkgVersion('@tensorflow/tfjs-backend-cpu')}, ` +
+      `-backend-webgpu ${pkgVersion('@tensorflow/tfjs-backend-webgpu')}, webgpu (dawn.node) ${pkgVersion('webgpu')}, ` +
+      `@tensorflow/tfjs-node ${pkgVersion('@tensorflow/tfjs-node')}, @tensorflow/tfjs-node-gpu ${pkgVersion('@tensorflow/tfjs-node-gpu')}`,
+  );
+  lines.push(
+    `override with TFJS_BACKEND=tensorflow|tfjs-node|tfjs-node-gpu|webgpu|wasm|cpu (TFJS_CROSS_ENCODER_WEBGPU=swiftshader lets webgpu use SwiftShader); ` +
+      `HF cache: ${process.env.HF_HUB_CACHE ?? process.env.HF_HOME ?? '~/.cache/huggingface/hub'}`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,6 +1,13 @@
+import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from './paths.js';
+import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { disposeInputs, encoderInputs } from '../../lib/models/sequence-classifier.js';
+import { tf } from '../../lib/tf.js';
+import { Trainer, type TrainerOptions } from '../../lib/training/trainer.js';
+import { readLog, type TrainRow } from '../../lib/training/training-log.js';
+import { expectWithin, maxAbsDiff, valuesOf } from './parity.js';
+import { fixtureModel, REPO_ROOT } from './paths.js';
 
 export interface FixtureStep {
   pairs: [string, string][];
@@ -25,4 +32,70 @@ export const TRAINING_FIXTURE = JSON.parse(readFileSync(path.join(REPO_ROOT, 'sp
 /** The fixture's batches flattened into one training set: with batch size 2 and no shuffling they replay in order. */
 export function fixtureExamples(): Array<{ sentence1: string; sentence2: string; label: number }> {
   return TRAINING_FIXTURE.steps.flatMap((s) => s.pairs.map(([a, b], i) => ({ sentence1: a, sentence2: b, label: s.labels[i] })));
+}
+
+function rel(a: number, b: number): number {
+  return Math.abs(a - b) / Math.abs(b);
+}
+
+/** Logits for fixed input ids (the fixture's `after` batch). */
+async function logitsFor(model: CrossEncoder, ids: number[][], mask: number[][], types: number[][]): Promise<number[]> {
+  const B = ids.length;
+  const T = ids[0].length;
+  const inputs = encoderInputs(
+    { batchSize: B, seqLen: T, inputIds: Int32Array.from(ids.flat()), attentionMask: Int32Array.from(mask.flat()), tokenTypeIds: Int32Array.from(types.flat()), lengths: [] },
+    model.config,
+  );
+  try {
+    return await valuesOf(tf.tidy(() => model.model.logits(inputs, model.model.context(false))));
+  } finally {
+    disposeInputs(inputs);
+  }
+}
+
+/** The run in `outputDir` logged the fixture's losses and grad norms, and `model` ends with its logits and weights. */
+export async function checkAgainstFixture(outputDir: string, model: CrossEncoder): Promise<void> {
+  const rows = (await readLog(path.join(outputDir, 'log.jsonl'))).filter((r): r is TrainRow => r.type === 'train');
+  expect(rows.map((r) => r.step)).to.deep.equal([1, 2, 3]);
+  TRAINING_FIXTURE.steps.forEach((s, i) => {
+    expectWithin('replay: loss (relative)', rel(rows[i].loss, s.loss), 1e-5, `step ${i + 1}: ${rows[i].loss} vs ${s.loss}`);
+    expectWithin('replay: grad norm before clipping (relative)', rel(rows[i].grad_norm, s.grad_norm_before_clip), 1e-4, `step ${i + 1}`);
+    expect(rows[i].lr).to.equal(TRAINING_FIXTURE.optimizer.lr);
+  });
+  const a = TRAINING_FIXTURE.after;
+  const logits = await logitsFor(model, a.input_ids, a.attention_mask, a.token_type_ids);
+  expectWithin('replay: logits after 3 steps', maxAbsDiff(logits, a.logits), 1e-4);
+  const params = new Map(model.model.params());
+  const names = Object.keys(a).filter((k) => params.has(k));
+  expect(names.length, 'the fixture records weights').to.be.greaterThan(0);
+  for (const name of names) {
+    const p = params.get(name)!;
+    const got = await valuesOf(tf.tidy(() => (p.layout === 'transposed' ? tf.transpose(p.variable.read()) : p.variable.read().clone())));
+    expectWithin('replay: weights after 3 steps', maxAbsDiff(got, (a[name] as number[] | number[][]).flat()), 1e-4, name);
+  }
+}
+
+/** Train the fixture's start model on its 3 steps (its optimizer settings, dropout 0) and check every recorded value. */
+export async function replayFixture(outputDir: string, extra: Partial<TrainerOptions> = {}): Promise<void> {
+  const model = await CrossEncoder.fromPretrained(fixtureModel(TRAINING_FIXTURE.start_model), { dropout: 0 });
+  const trainer = new Trainer(model, fixtureExamples(), {
+    outputDir,
+    batchSize: 2,
+    maxSteps: 3,
+    lr: TRAINING_FIXTURE.optimizer.lr,
+    scheduler: 'constant',
+    weightDecay: TRAINING_FIXTURE.optimizer.weight_decay,
+    maxGradNorm: TRAINING_FIXTURE.optimizer.max_grad_norm,
+    shuffle: false,
+    loggingSteps: 1,
+    showProgress: false,
+    ...extra,
+  });
+  try {
+    await trainer.run();
+    await checkAgainstFixture(outputDir, model);
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
 }

@@ -1,6 +1,6 @@
-import { tf } from '../../backend.js';
+import { dense, layerNorm } from '../../kernels/index.js';
+import { tf } from '../../tf.js';
 import { Module } from './module.js';
-import { dense, layerNorm } from './ops.js';
 
 /** torch.nn.Linear. Stored [in, out] (HF stores [out, in]; the loader transposes). */
 export class Linear extends Module {

@@ -1,9 +1,9 @@
-import { tf } from '../../backend.js';
+import { gatherRows } from '../../kernels/index.js';
+import { tf } from '../../tf.js';
 import type { EncoderConfig } from '../config.js';
 import type { EmbeddingNames } from '../weight-names.js';
 import { dropout, LayerNorm, type ForwardContext } from './basic.js';
 import { Module } from './module.js';
-import { gatherRows } from './ops.js';
 
 export interface EncoderInputs {
   /** int32 [B, T] */
@@ -14,6 +14,19 @@ export interface EncoderInputs {
   tokenTypeIds?: tf.Tensor2D;
   /** int32 [B, T] (RoBERTa: padding_idx + 1 + running count of non-pad tokens) */
   positionIds: tf.Tensor2D;
+  /** Where the real tokens are, for unpadded training (null: no padding; absent: unknown, so padded layers run). */
+  realRows?: RealRows | null;
+  /** The id tensors' values on the host, where known (some backends need them for a deterministic gradient). */
+  onHost?: { inputIds: ArrayLike<number>; positionIds: ArrayLike<number>; tokenTypeIds?: ArrayLike<number> };
+}
+
+/** The real (non-padding) tokens of a batch, found on the host from the attention mask. */
+export interface RealRows {
+  /** int32 [n]: flat indices (b·T + t) of the real tokens. */
+  index: tf.Tensor1D;
+  n: number;
+  /** B·T */
+  total: number;
 }
 
 /** Word + position (+ token type) embeddings, LayerNorm, dropout — BertEmbeddings / RobertaEmbeddings / DistilBERT Embeddings. */
@@ -37,10 +50,11 @@ export class Embeddings extends Module {
   }
 
   forward(inputs: EncoderInputs, ctx: ForwardContext): tf.Tensor3D {
-    let x = tf.add(gatherRows(this.word as tf.Tensor2D, inputs.inputIds), gatherRows(this.position as tf.Tensor2D, inputs.positionIds));
+    const host = inputs.onHost;
+    let x = tf.add(gatherRows(this.word as tf.Tensor2D, inputs.inputIds, host?.inputIds), gatherRows(this.position as tf.Tensor2D, inputs.positionIds, host?.positionIds));
     if (this.tokenType) {
       const types = inputs.tokenTypeIds ?? tf.zerosLike(inputs.inputIds);
-      x = tf.add(x, gatherRows(this.tokenType as tf.Tensor2D, types));
+      x = tf.add(x, gatherRows(this.tokenType as tf.Tensor2D, types, inputs.tokenTypeIds ? host?.tokenTypeIds : new Int32Array(inputs.inputIds.size)));
     }
     return dropout(this.norm.forward(x), this.cfg.hiddenDropout, ctx) as tf.Tensor3D;
   }

@@ -4,7 +4,7 @@
  * `Layer.apply`: the symbolic-graph machinery adds nothing for eager inference/training and costs time per call.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { tf } from '../../backend.js';
+import { tf } from '../../tf.js';
 
 /** How a stored HF tensor maps to our variable: PyTorch Linear weights are [out, in]; we keep [in, out] for plain matMuls. */
 export type ParamLayout = 'same' | 'transposed';

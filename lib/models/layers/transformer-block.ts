@@ -1,9 +1,10 @@
-import { tf } from '../../backend.js';
+import { activation, attentionContext, attentionScores, dropoutOp, gatherRows, scaledMaskedSoftmax, scatterRows } from '../../kernels/index.js';
+import { tf } from '../../tf.js';
 import type { EncoderConfig } from '../config.js';
 import type { BlockNames } from '../weight-names.js';
 import { LayerNorm, Linear, type ForwardContext } from './basic.js';
+import type { RealRows } from './embeddings.js';
 import { Module } from './module.js';
-import { activation, batchMatMul, dropoutOp, gatherRows, scatterRows, scaledMaskedSoftmax } from './ops.js';
 
 /**
  * Unpadded training. With dynamic padding a random batch of STSb pairs is about 55 % padding, and every dense layer,
@@ -18,28 +19,6 @@ import { activation, batchMatMul, dropoutOp, gatherRows, scatterRows, scaledMask
 let unpaddedTraining = true;
 export function setUnpaddedTraining(enabled: boolean): void {
   unpaddedTraining = enabled;
-}
-
-interface RowIndex {
-  /** int32 [n]: flat indices (b·T + t) of the real tokens. */
-  real: tf.Tensor1D;
-  n: number;
-  total: number;
-}
-
-/** One RowIndex per mask tensor: every block of a forward pass gets the same maskBias object. null: no padding. */
-const rowIndexCache = new WeakMap<tf.Tensor, RowIndex | null>();
-
-function realRows(maskBias: tf.Tensor4D): RowIndex | null {
-  const cached = rowIndexCache.get(maskBias);
-  if (cached === null) return null;
-  if (cached && !cached.real.isDisposed) return cached;
-  const bias = maskBias.dataSync();
-  const idx: number[] = [];
-  for (let i = 0; i < bias.length; i++) if (bias[i] > -1e4) idx.push(i); // 0 on tokens, -1e9 on padding
-  const index = idx.length === bias.length || idx.length === 0 ? null : { real: tf.tensor1d(idx, 'int32'), n: idx.length, total: bias.length };
-  rowIndexCache.set(maskBias, index);
-  return index;
 }
 
 /** int32 [B]: flat row indices b·T of each sequence's first token (created in the caller's tidy or tape scope). */
@@ -87,14 +66,15 @@ export class TransformerBlock extends Module {
   }
 
   /**
-   * x: [B, T, H]; maskBias: [B, 1, 1, T], 0 for tokens and a large negative number for padding.
+   * x: [B, T, H]; maskBias: [B, 1, 1, T], 0 for tokens and a large negative number for padding; realRows: where the
+   * real tokens are (null: no padding, undefined: not known, so the padded formulation runs).
    * firstTokenOnly: return [B, 1, H], the first token's output only. The classification heads read nothing else, so
    * the last block needs keys and values for every token but queries, output projection, LayerNorms and
    * feed-forward for one row per sequence: the same values for that row, about 5/6 of the block's work saved.
    */
-  forward(x: tf.Tensor3D, maskBias: tf.Tensor4D, ctx: ForwardContext, firstTokenOnly = false): tf.Tensor3D {
+  forward(x: tf.Tensor3D, maskBias: tf.Tensor4D, ctx: ForwardContext, firstTokenOnly = false, realRows?: RealRows | null): tf.Tensor3D {
     const [B, T, H] = x.shape;
-    const rows = ctx.training && unpaddedTraining ? realRows(maskBias) : null;
+    const rows = ctx.training && unpaddedTraining ? (realRows ?? null) : null;
     if (!rows) {
       const xq = firstTokenOnly ? (tf.slice(x, [0, 0, 0], [B, 1, H]) as tf.Tensor3D) : x;
       const context = this.attention(this.query.forward(xq), this.key.forward(x), this.value.forward(x), B, xq.shape[1], T, maskBias, ctx);
@@ -102,8 +82,8 @@ export class TransformerBlock extends Module {
     }
     // Real tokens only ([n, H]); padded [B, T, H] layout just for the attention products.
     const x2 = tf.reshape(x, [B * T, H]) as tf.Tensor2D;
-    const xu = gatherRows(x2, rows.real) as tf.Tensor2D;
-    const pad = (t: tf.Tensor) => scatterRows(t as tf.Tensor2D, rows.real, rows.total);
+    const xu = gatherRows(x2, rows.index) as tf.Tensor2D;
+    const pad = (t: tf.Tensor) => scatterRows(t as tf.Tensor2D, rows.index, rows.total);
     const k = pad(this.key.forward(xu));
     const v = pad(this.value.forward(xu));
     if (firstTokenOnly) {
@@ -113,7 +93,7 @@ export class TransformerBlock extends Module {
       return tf.reshape(this.rest(first, context, ctx), [B, 1, H]);
     }
     const context = this.attention(pad(this.query.forward(xu)), k, v, B, T, T, maskBias, ctx);
-    const out = this.rest(xu, gatherRows(tf.reshape(context, [B * T, H]) as tf.Tensor2D, rows.real), ctx);
+    const out = this.rest(xu, gatherRows(tf.reshape(context, [B * T, H]) as tf.Tensor2D, rows.index), ctx);
     return tf.reshape(pad(out), [B, T, H]);
   }
 
@@ -124,15 +104,11 @@ export class TransformerBlock extends Module {
   private attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, B: number, Tq: number, T: number, maskBias: tf.Tensor4D, ctx: ForwardContext): tf.Tensor {
     const heads = this.cfg.numHeads;
     const d = this.headDim;
-    // → [B·h, rows, d]; keys go straight to [B·h, d, T], so every product below is a plain batched matmul
-    // (batchMatMul: XNNPACK per batch entry on wasm, instead of tfjs' scalar loop for rank-4 / transposed matmuls).
-    const split = (t: tf.Tensor, rows: number, perm: number[], r: number, c: number) =>
-      tf.reshape(tf.transpose(tf.reshape(t, [B, rows, heads, d]), perm), [B * heads, r, c]) as tf.Tensor3D;
+    const split = (t: tf.Tensor, rows: number) => tf.reshape(t, [B, rows, heads, d]) as tf.Tensor4D;
     // As HF: scale after the product, then the additive mask, softmax, dropout on the probabilities.
-    const raw = tf.reshape(batchMatMul(split(q, Tq, [0, 2, 1, 3], Tq, d), split(k, T, [0, 2, 3, 1], d, T)), [B, heads, Tq, T]);
-    const probs = dropout(scaledMaskedSoftmax(raw, 1 / Math.sqrt(d), maskBias), this.cfg.attentionDropout, ctx);
-    const out = batchMatMul(tf.reshape(probs, [B * heads, Tq, T]) as tf.Tensor3D, split(v, T, [0, 2, 1, 3], T, d));
-    return tf.reshape(tf.transpose(tf.reshape(out, [B, heads, Tq, d]), [0, 2, 1, 3]), q.shape);
+    const raw = attentionScores(split(q, Tq), split(k, T));
+    const probs = dropout(scaledMaskedSoftmax(raw, 1 / Math.sqrt(d), maskBias), this.cfg.attentionDropout, ctx) as tf.Tensor4D;
+    return tf.reshape(attentionContext(probs, split(v, T)), q.shape);
   }
 
   /** Output projection, residual + LayerNorm, feed-forward, residual + LayerNorm (row-wise, any leading shape). */

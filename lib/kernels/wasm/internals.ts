@@ -3,7 +3,7 @@
  * tensor's data, and the C++ backend's tensor registry. Internals, so every use checks them at run time first and
  * falls back to public tfjs APIs when they are absent.
  */
-import type { tf } from './backend.js';
+import type { tf } from '../../tf.js';
 
 export interface WasmModuleLike {
   HEAPF32: Float32Array;
