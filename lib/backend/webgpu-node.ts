@@ -39,10 +39,10 @@ export type WebgpuProbe =
   | { ok: true; device: string; software: boolean; gpu: GpuLike }
   | { ok: false; state: 'not installed' | 'unusable' | 'skipped'; reason: string };
 
+/** Whether dawn.node is installed (tfjs-backend-webgpu's absence shows when it is imported: it may be bundled). */
 export function webgpuInstalled(): boolean {
   try {
     require.resolve('webgpu');
-    require.resolve('@tensorflow/tfjs-backend-webgpu');
     return true;
   } catch {
     return false;
@@ -136,5 +136,9 @@ export async function registerWebgpuBackend(gpu: GpuLike): Promise<void> {
   } else {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   }
-  await import('@tensorflow/tfjs-backend-webgpu');
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (e) {
+    throw new Error(`@tensorflow/tfjs-backend-webgpu could not be loaded (npm i @tensorflow/tfjs-backend-webgpu): ${(e as Error).message.split('\n')[0]}`);
+  }
 }

@@ -108,7 +108,7 @@ if (!values['no-profile']) {
     total += ms;
     let key = k.name;
     if (k.name === 'BatchMatMul' || k.name === '_FusedMatMul' || k.name === 'Transpose') {
-      const a = k.inputShapes.map((s) => `[${s.join(',')}]`).join('·');
+      const a = k.inputShapes.map((s) => `[${(s ?? []).join(",")}]`).join("·");
       key = `${k.name} ${a}${k.name !== 'Transpose' ? ' ' + JSON.stringify((k as unknown as { extraInfo?: string }).extraInfo ?? '') : ''}`;
     }
     const e = by.get(key) ?? { ms: 0, n: 0 };

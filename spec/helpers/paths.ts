@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Repository root, found from this file so specs work from any cwd. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Repository root, found from this file so specs work from any cwd; XENC_REPO_ROOT overrides it where the specs run
+ * bundled (bench/gpu: the bundle does not sit in spec/helpers).
+ */
+export const REPO_ROOT = process.env.XENC_REPO_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** CI clones the repo beside shared/, as in development. */
 export const SHARED = path.resolve(REPO_ROOT, '..', 'shared');
 export const STSB_DIR = path.join(SHARED, 'data', 'stsb');

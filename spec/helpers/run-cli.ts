@@ -9,9 +9,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run a TypeScript script of ours in a real child process (node --import tsx), as a user's shell would. */
+/**
+ * Run a TypeScript script of ours in a real child process (node --import tsx), as a user's shell would. Where the
+ * specs run bundled (bench/gpu), XENC_BUNDLED_SCRIPTS names the folder of the scripts' bundles (<name>.mjs) instead.
+ */
 export function spawnScript(script: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, script), ...args], {
+  const bundled = process.env.XENC_BUNDLED_SCRIPTS;
+  const entry = bundled ? [path.join(bundled, `${path.basename(script, '.ts')}.mjs`)] : ['--import', 'tsx', path.join(REPO_ROOT, script)];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, CROSS_ENCODER_LOG: 'info', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -107,24 +107,24 @@ describe('parity: the backend\'s formulation equals the stock tfjs one', () => {
     const table = tf.randomNormal([11, 6], 0, 1, 'float32', 4) as tf.Tensor2D;
     const ids = tf.tensor2d([[3, 0, 3], [10, 7, 3]], [2, 3], 'int32');
     const dy = tf.randomNormal([2, 3, 6], 0, 1, 'float32', 5);
-    await expectClose('formulation: row gather / scatter (relative)', gatherRows(table, ids), tf.gather(table, ids), 0, 'gather value');
+    await expectClose('formulation: row gather / scatter values', gatherRows(table, ids), tf.gather(table, ids), 0, 'gather value');
     const oneHot = tf.tidy(() => tf.matMul(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, 11), tf.reshape(dy, [-1, 6]), true, false));
-    await expectClose('formulation: row gather / scatter (relative)', tf.grad((t: tf.Tensor) => gatherRows(t as tf.Tensor2D, ids))(table, dy), oneHot.clone(), 1e-6, 'gather grad');
+    await expectClose('formulation: row gather gradient (relative)', tf.grad((t: tf.Tensor) => gatherRows(t as tf.Tensor2D, ids))(table, dy), oneHot.clone(), 1e-6, 'gather grad');
 
     const rows = tf.randomNormal([3, 6], 0, 1, 'float32', 6) as tf.Tensor2D;
     const at = tf.tensor1d([4, 0, 2], 'int32');
     const scattered = scatterRows(rows, at, 5);
-    await expectClose('formulation: row gather / scatter (relative)', tf.gather(scattered, at), rows.clone(), 0, 'scatter rows');
+    await expectClose('formulation: row gather / scatter values', tf.gather(scattered, at), rows.clone(), 0, 'scatter rows');
     expect(await valuesOf(tf.tidy(() => tf.sum(tf.abs(tf.gather(scattered, tf.tensor1d([1, 3], 'int32'))))))).to.deep.equal([0]);
     const dy2 = tf.randomNormal([5, 6], 0, 1, 'float32', 7);
-    await expectClose('formulation: row gather / scatter (relative)', tf.grad((r: tf.Tensor) => scatterRows(r as tf.Tensor2D, at, 5))(rows, dy2), tf.gather(dy2, at), 0, 'scatter grad');
+    await expectClose('formulation: row gather / scatter values', tf.grad((r: tf.Tensor) => scatterRows(r as tf.Tensor2D, at, 5))(rows, dy2), tf.gather(dy2, at), 0, 'scatter grad');
     // With the ids on the host, duplicates are summed in a fixed order (webgpu's scatter adds them with atomics).
     const hostIds = [3, 0, 3, 10, 7, 3];
     const withHost = (t: tf.Tensor) => gatherRows(t as tf.Tensor2D, ids, hostIds);
     const g1 = tf.grad(withHost)(table, dy);
     const g2 = tf.grad(withHost)(table, dy);
     expect(await valuesOf(tf.sub(g1, g2)), 'repeatable bit for bit').to.satisfy((v: number[]) => v.every((x) => x === 0));
-    await expectClose('formulation: row gather / scatter (relative)', g1, oneHot, 1e-6, 'gather grad, ids on the host');
+    await expectClose('formulation: row gather gradient (relative)', g1, oneHot, 1e-6, 'gather grad, ids on the host');
     tf.dispose([g2, table, ids, dy, rows, at, scattered, dy2]);
 
     const used = await kernelsOf(() => gatherRows(tf.ones([4, 3]) as tf.Tensor2D, tf.tensor1d([1, 2], 'int32')));
