@@ -7,9 +7,10 @@
  *   gradients that materialise transposes (wasm runs transposed matmuls in a scalar loop, 1-3 GFLOP/s); attention
  *   products as one XNNPACK 2-D product per (batch, head) on zero-copy views (wasm runs every batched matmul in a
  *   scalar loop); a row-copy gather (wasm's GatherV2 walks every element).
- * - 'native' (tensorflow, webgpu, webgl, cpu): dense layers as tf.fused.matMul with the bias (TensorFlow's fused
- *   MatMul + BiasAdd), gradients as matMuls with transpose flags (no copies: every one of these backends reads a
- *   transposed operand in place), attention as one batched matMul with transposeB.
+ * - 'native' (tensorflow, webgpu, webgl, cpu): dense layers as one fused product with the bias (tf.fused.matMul; on
+ *   tfjs-node TensorFlow's own MatMul + BiasAdd, tensorflow.ts), gradients as matMuls with transpose flags (no copies:
+ *   every one of these backends reads a transposed operand in place), attention as one batched matMul with
+ *   transposeB.
  * - 'stock': what a plain tfjs implementation of the same model does (tf.fused.matMul / tf.matMul / tf.gather with
  *   their stock gradients, LayerNorm, GELU, softmax and dropout differentiated op by op). Not used by the library:
  *   the bench and the specs compare against it.
@@ -30,6 +31,7 @@ import {
   scaledMaskedSoftmaxTuned,
   type SaveFn,
 } from './grads.js';
+import { matMulBiasTensorflow } from './tensorflow.js';
 import { activeGemm, gatherRowsKernel, gemmProduct, setWasmGemm, slicedBatchMatMul, wasmKernelsUsable } from './wasm/kernels.js';
 
 export { setWasmGemm };
@@ -81,7 +83,7 @@ const denseNative = tf.customGrad((...args: Array<tf.Tensor | SaveFn>) => {
   const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, SaveFn];
   // Only the inputs are saved (the stock fused op also keeps its output until the backward pass ends).
   save([x, w]);
-  const value = tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
+  const value = matMulBiasTensorflow(x, w, b) ?? (tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D);
   const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => {
     const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
     return [tf.matMul(dy, ws, false, true), tf.matMul(xs, dy, true, false), tf.sum(dy, 0)];

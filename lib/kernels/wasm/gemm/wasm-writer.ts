@@ -1,5 +1,6 @@
 /**
- * Just enough of the WebAssembly binary format to write the GEMM module in `module.ts`: one imported memory, i32 and
+ * Just enough of the WebAssembly binary format to write the GEMM module (`module.ts`) and the AdamW kernel
+ * (`../adamw.ts`): one imported memory, i32 and
  * v128 locals, structured control flow and the handful of SIMD instructions the kernels use. Written by hand so the
  * library needs no assembler (wabt and friends are build tools of their own, and the module is generated at run time
  * for the features the running engine has).
@@ -96,10 +97,10 @@ export class FunctionBuilder {
 
   /** SIMD instructions, by mnemonic. Memory ones take a constant byte offset. */
   simd(name: 'v128.load' | 'v128.load32_splat' | 'v128.store', offset?: number): this;
-  simd(name: 'f32x4.add' | 'f32x4.mul' | 'f32x4.relaxed_madd'): this;
+  simd(name: 'f32x4.add' | 'f32x4.sub' | 'f32x4.mul' | 'f32x4.div' | 'f32x4.sqrt' | 'f32x4.relaxed_madd'): this;
   simd(name: string, offset = 0): this {
     const memory: Record<string, [number, number]> = { 'v128.load': [0x00, 4], 'v128.load32_splat': [0x09, 2], 'v128.store': [0x0b, 4] };
-    const plain: Record<string, number> = { 'f32x4.add': 0xe4, 'f32x4.mul': 0xe6, 'f32x4.relaxed_madd': 0x105 };
+    const plain: Record<string, number> = { 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.sub': 0xe5, 'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f32x4.relaxed_madd': 0x105 };
     if (name in memory) {
       const [opcode, align] = memory[name];
       // Alignment is a hint only (log2 bytes); unaligned accesses stay correct.
