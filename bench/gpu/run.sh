@@ -22,6 +22,9 @@ OUT="${OUT:-$ROOT/bench/results/gpu}"
 SHAPES=minilm,distilroberta
 STEPS=10
 SOFTWARE=0
+# Stage limits (s): the whole run must fit 8 minutes on the GPU machine; a software driver is ~25× slower.
+PARITY_LIMIT=240
+BENCH_LIMIT=300
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT="$2"; shift 2 ;;
@@ -74,6 +77,8 @@ node --version | tee -a "$LOG"
 
 if [[ $SOFTWARE == 1 ]]; then
   export TFJS_CROSS_ENCODER_WEBGPU=swiftshader
+  PARITY_LIMIT=1800
+  BENCH_LIMIT=1800
   say "software Vulkan driver (--software): ${VK_ICD_FILENAMES:-SwiftShader from Chromium}"
 elif [[ -z "${VK_ICD_FILENAMES:-}" ]]; then
   icd=""
@@ -96,7 +101,7 @@ export XENC_REPO_ROOT="$ROOT" XENC_SHARED="$PACK/shared" XENC_BUNDLED_SCRIPTS="$
 export TFJS_BACKEND=webgpu CROSS_ENCODER_LOG=warn
 
 say "1/2 parity suite on webgpu"
-XENC_PARITY_REPORT="$OUT/parity-webgpu.json" timeout 240 node "$PACK/bundle/scripts/gpu/run-parity.mjs" "$PACK"/bundle/spec/parity/*.spec.mjs </dev/null 2>&1 | tee "$OUT/parity.log"
+XENC_PARITY_REPORT="$OUT/parity-webgpu.json" timeout "$PARITY_LIMIT" node "$PACK/bundle/scripts/gpu/run-parity.mjs" "$PACK"/bundle/spec/parity/*.spec.mjs </dev/null 2>&1 | tee "$OUT/parity.log"
 parity_rc=${PIPESTATUS[0]}
 parity_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/parity.log" | tail -n 1)
 say "parity: ${parity_line:-did not finish (exit $parity_rc)}"
@@ -104,7 +109,7 @@ say "parity: ${parity_line:-did not finish (exit $parity_rc)}"
 say "2/2 bench: webgpu rows for $SHAPES, PyTorch on CUDA beside them"
 torch_args=(--no-torch)
 if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then torch_args=(--torch-device cuda --torch-threads 1); fi
-timeout 300 node "$PACK/bundle/scripts/bench.mjs" --backends webgpu --shapes "$SHAPES" --steps "$STEPS" --threads 1 "${torch_args[@]}" --out "$OUT" \
+timeout "$BENCH_LIMIT" node "$PACK/bundle/scripts/bench.mjs" --backends webgpu --shapes "$SHAPES" --steps "$STEPS" --threads 1 "${torch_args[@]}" --out "$OUT" \
   > "$OUT/bench.md" 2> >(tee -a "$LOG" >&2)
 bench_rc=$?
 say "bench exit $bench_rc"
