@@ -10,7 +10,7 @@
 # --torch2: PyTorch as users install it, the fair speed anchor for `npm run bench`. A plain venv on /usr/bin/python3
 # (no system site packages, so Debian's torch 1.13 and numpy 1.24 stay out of it) with bench/requirements-torch2.txt:
 # PyPI's default torch 2.x wheel (MKL/oneDNN on CPU; it pulls the nvidia-* CUDA wheels, several GB, and runs on CPU
-# all the same), current transformers and sentence-transformers. About 2 minutes the first time.
+# all the same), current transformers and sentence-transformers. A few minutes and about 5.8 GB the first time.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
