@@ -2,15 +2,41 @@
 # One-command, idempotent set-up of the Python reference harness (PyTorch + transformers + sentence-transformers).
 #
 #   bash bench/setup.sh            # apt packages (needs root), bench/.venv, pinned pip packages, readiness check
+#   bash bench/setup.sh --torch2   # only bench/.venv-torch2: PyPI torch 2.x + current transformers (no root needed)
 #
 # CPU torch comes from Debian (python3-torch 1.13.1, linked against OpenBLAS); see bench/README.md for why.
 # Everything else is pinned in bench/requirements.txt. Safe to re-run: each step is skipped when already done.
+#
+# --torch2: PyTorch as users install it, the fair speed anchor for `npm run bench`. A plain venv on /usr/bin/python3
+# (no system site packages, so Debian's torch 1.13 and numpy 1.24 stay out of it) with bench/requirements-torch2.txt:
+# PyPI's default torch 2.x wheel (MKL/oneDNN on CPU; it pulls the nvidia-* CUDA wheels, several GB, and runs on CPU
+# all the same), current transformers and sentence-transformers. A few minutes and about 5.8 GB the first time.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="$HERE/.venv"
 export HF_HUB_OFFLINE=1
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+if [[ "${1:-}" == "--torch2" ]]; then
+  VENV2="$HERE/.venv-torch2"
+  if [[ ! -x "$VENV2/bin/python" ]] || ! "$VENV2/bin/python" -c 'import sys; sys.exit(0 if sys.base_prefix == "/usr" else 1)'; then
+    echo "== creating $VENV2 (/usr/bin/python3, no system site packages)"
+    rm -rf "$VENV2"
+    /usr/bin/python3 -m venv "$VENV2"
+  fi
+  if "$VENV2/bin/python" "$HERE/check_env.py" --torch2 --quiet 2>/dev/null; then
+    echo "== pip packages already match bench/requirements-torch2.txt"
+  else
+    echo "== pip install -r bench/requirements-torch2.txt (PyPI torch with its nvidia-* wheels: several GB)"
+    nice "$VENV2/bin/python" -m pip install -q -r "$HERE/requirements-torch2.txt"
+  fi
+  "$VENV2/bin/python" "$HERE/check_env.py" --torch2
+  exit $?
+elif [[ $# -gt 0 ]]; then
+  echo "usage: bash bench/setup.sh [--torch2]" >&2
+  exit 2
+fi
 
 # Debian bookworm packages, exact versions. libopenblas0-pthread is essential: without it python3-torch and
 # python3-numpy fall back to the reference libblas3, which is many times slower.

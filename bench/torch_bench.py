@@ -11,14 +11,29 @@ re-implementation of the same post-LN encoder and head is used instead (the resu
 Training: AdamW (lr 2e-5, weight decay 0.01), BCEWithLogitsLoss, clip_grad_norm_ 1.0, model.train().
 Inference: model.eval() under torch.inference_mode(); one warm-up pass over the batches, then a timed pass.
 Prints one JSON object on stdout (pairs/s, per-step times, ru_maxrss in KB, versions, threads).
+
+Runs under both harness venvs: bench/.venv (Debian torch 1.13 with OpenBLAS, transformers 4.46) and bench/.venv-torch2
+(PyPI torch 2.x with MKL/oneDNN, current transformers; bash bench/setup.sh --torch2). Attention is transformers'
+`eager` implementation by default (--attn eager|sdpa): torch 1.13 has no scaled_dot_product_attention, so eager is the
+one both builds can run, and it is the same explicit softmax(QK^T)V the library computes. The result records it.
+
+Before measuring, it reports the matmul kernel and refuses to measure on a fallback one (bench/blas_kernel.py):
+Debian torch: threadpoolctl's OpenBLAS `architecture`; PyPI torch: MKL (torch.backends.mkl.is_available(), its
+version from torch.__config__.show(), its instruction-set path from one MKL_VERBOSE sgemm in a subprocess) and
+ATen's CPU capability. A refusal prints {"ok": false, "refused": "why", ...} and exits 0, so the bench goes on.
 """
 import argparse
 import json
 import math
+import os
 import platform
+import re
 import resource
+import subprocess
 import sys
 import time
+
+from blas_kernel import cpu_isa, verdict
 
 
 def plain_model(cfg, torch):
@@ -78,12 +93,97 @@ def plain_model(cfg, torch):
     return Model()
 
 
+def config_line(show, pattern):
+    m = re.search(pattern, show, re.M)
+    return m.group(1).strip() if m else None
+
+
+def mkl_isa():
+    """MKL's instruction-set path, from the MKL_VERBOSE line of one sgemm in a fresh interpreter (MKL reads the
+    variable when it loads). None when it cannot be told."""
+    code = "import torch\na = torch.ones(256, 256)\ntorch.mm(a, a)\n"
+    try:
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env={**os.environ, "MKL_VERBOSE": "1"})
+    except Exception:  # noqa: BLE001
+        return None
+    # "... for Intel(R) 64 architecture Intel(R) Advanced Vector Extensions 2 (Intel(R) AVX2) enabled processors, Lnx ..."
+    m = re.search(r"for Intel\(R\) 64 architecture (.*?), Lnx", r.stdout)
+    return m.group(1).strip() if m else None
+
+
+def kernel_report(torch):
+    """Which build this is, its BLAS and matmul kernel, and whether that kernel is a fallback for this CPU."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            level = cpu_isa(f.read())
+    except OSError:
+        level = None
+    show = torch.__config__.show()
+    debian = torch.__file__.startswith("/usr/lib/python3/")
+    rep = {"build": "debian" if debian else "pypi", "torchFile": torch.__file__, "cpuIsa": level, "checks": []}
+    cap = None
+    if hasattr(torch.backends, "cpu") and hasattr(torch.backends.cpu, "get_cpu_capability"):
+        cap = torch.backends.cpu.get_cpu_capability()
+    cap = cap or config_line(show, r"CPU capability usage:\s*(\S+)")
+    rep["cpuCapability"] = cap
+    mkl = bool(torch.backends.mkl.is_available())
+    rep["mkl"] = mkl
+    onednn = config_line(show, r"^\s*-\s*Intel\(R\) (?:MKL-DNN|oneDNN) (v[^\s]+)")
+    rep["onednn"] = f"oneDNN {onednn}" if onednn else None
+    parts = []
+    if mkl:
+        ver = config_line(show, r"Math Kernel Library Version ([^\s]+)")
+        isa = mkl_isa()
+        rep["mklVersion"], rep["mklIsa"] = ver, isa
+        parts.append(f"MKL {ver or '?'} (MKL_VERBOSE: {isa or 'no line'})")
+        if isa:
+            rep["checks"].append(("mkl", isa))
+    else:
+        try:
+            import numpy  # noqa: F401
+            from threadpoolctl import threadpool_info  # type: ignore
+
+            blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        except Exception:  # noqa: BLE001
+            blas = []
+        for i in blas:
+            parts.append(f"{i.get('internal_api')} {i.get('version')} {i.get('threading_layer', '')} kernel {i.get('architecture')}".replace("  ", " "))
+            if i.get("internal_api") == "openblas":
+                rep["openblasArchitecture"] = i.get("architecture")
+                rep["checks"].append(("openblas", i.get("architecture")))
+        if not blas:
+            parts.append("BLAS not identified (no MKL, threadpoolctl saw no BLAS)")
+    if rep["onednn"]:
+        parts.append(rep["onednn"])
+    if cap:
+        parts.append(f"CPU capability {cap}")
+        rep["checks"].append(("isa", cap))
+    verdicts = [verdict(level, kind, name) for kind, name in rep["checks"]]
+    rep["checks"] = [{"kind": k, "name": n, "ok": ok, "why": why} for (k, n), (ok, why) in zip(rep["checks"], verdicts)]
+    refused = [why for ok, why in verdicts if not ok]
+    if refused:
+        rep["refused"] = "; ".join(refused)
+        openblas_refused = any(c["kind"] == "openblas" and not c["ok"] for c in rep["checks"])
+        for var in ("OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY"):
+            if os.environ.get(var):
+                rep["refused"] += f" ({var}={os.environ[var]} is set)"
+        if openblas_refused and not os.environ.get("OPENBLAS_CORETYPE"):
+            rep["refused"] += (
+                " (on Intel AVX-512 machines Debian's OpenBLAS 0.3.21 falls back to Prescott unless OPENBLAS_CORETYPE is set,"
+                " about 5x slower)"
+            )
+    rep["blas"] = ", ".join(parts) + f"; CPU {level or '?'}"
+    return rep
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", required=True, help="config.json of the (random-init) model")
     ap.add_argument("--batches", required=True, help="batches JSON written by the TF.js child")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-transformers", action="store_true", help="use the plain torch re-implementation")
+    ap.add_argument("--attn", choices=["eager", "sdpa"], default="eager", help="transformers' attention implementation (default eager: torch 1.13 has no sdpa)")
+    ap.add_argument("--kernel-only", action="store_true", help="print the kernel report and exit")
     args = ap.parse_args()
 
     out = {"ok": False, "python": platform.python_version()}
@@ -96,13 +196,15 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     out.update(torch=torch.__version__, threads=torch.get_num_threads())
-    try:
-        import numpy  # noqa: F401
-        from threadpoolctl import threadpool_info  # type: ignore
-
-        out["blas"] = ", ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} {i.get('num_threads')}t" for i in threadpool_info())
-    except Exception:  # noqa: BLE001
-        pass
+    rep = kernel_report(torch)
+    out.update(build=rep["build"], blas=rep["blas"], kernel=rep)
+    if rep.get("refused") or args.kernel_only:
+        if rep.get("refused"):
+            out["refused"] = rep["refused"]
+        else:
+            out["ok"] = True
+        print(json.dumps(out))
+        return
 
     with open(args.config) as f:
         cfg = json.load(f)
@@ -115,18 +217,25 @@ def main():
         try:
             import transformers
             from transformers import AutoConfig, AutoModelForSequenceClassification
-
+        except ImportError as e:
+            out["transformers_error"] = str(e).splitlines()[0]
+        else:
+            # Any error from here on fails the run (it says why) rather than falling back to the plain model, so a
+            # row never mixes implementations: e.g. --attn sdpa on torch 1.13, which has no sdpa.
             transformers.logging.set_verbosity_error()
-            hf_cfg = AutoConfig.for_model(**{k: v for k, v in cfg.items() if k not in ("architectures", "sentence_transformers")})
+            hf_cfg = AutoConfig.for_model(**{k: v for k, v in cfg.items() if k not in ("architectures", "sentence_transformers", "torch_dtype", "dtype", "attn_implementation", "_attn_implementation")})
             hf_cfg.num_labels = 1
-            model = AutoModelForSequenceClassification.from_config(hf_cfg)
+            # attn_implementation is a from_config keyword in transformers 4.36+ and 5.x alike. No dtype argument
+            # (torch_dtype in 4.x, dtype in 5.x): both default to float32 for from_config; the result records it.
+            model = AutoModelForSequenceClassification.from_config(hf_cfg, attn_implementation=args.attn)
             out["transformers"] = transformers.__version__
             out["impl"] = type(model).__name__
-        except Exception as e:  # noqa: BLE001
-            out["transformers_error"] = str(e).splitlines()[0]
+            out["attn"] = getattr(model.config, "_attn_implementation", None) or args.attn
     if model is None:
         model = plain_model(cfg, torch)
         out["impl"] = "plain torch re-implementation (transformers unavailable)"
+        out["attn"] = "eager (plain)"
+    out["dtype"] = str(next(model.parameters()).dtype).replace("torch.", "")
 
     def tensors(b):
         t = {"input_ids": torch.tensor(b["input_ids"]), "attention_mask": torch.tensor(b["attention_mask"])}
@@ -151,7 +260,7 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        float(loss)
+        loss.detach().item()  # wait for the step (a plain float(loss) warns on torch 2.x)
         marks.append(time.perf_counter())
     bs = len(train[0]["labels"])
     timed = marks[-1] - marks[warmup]

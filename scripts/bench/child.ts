@@ -7,6 +7,7 @@
  * `threads` as the library's option (1: this thread alone), times the steps after the warm-up with onStep, then scores the inference pairs twice with CrossEncoder.predict
  * (the first call warms up, the second is timed). Writes a ChildResult JSON to job.resultFile. It also writes the
  * tokenised batches it fed (job.batchesFile, when given) for the PyTorch side, so both see identical token counts.
+ * A backend that cannot start (initBackend throws) still writes a result, with the error, and exits 0.
  */
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +15,7 @@ import * as path from 'node:path';
 import { initBackend, tf } from '../../lib/backend.js';
 import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
 import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
-import { setFormulation, wasmGemmInfo } from '../../lib/kernels/index.js';
+import { formulation, setFormulation, wasmGemmInfo } from '../../lib/kernels/index.js';
 import { setFirstTokenOnly } from '../../lib/models/sequence-classifier.js';
 import { Trainer, type TrainExample } from '../../lib/training/trainer.js';
 import { setLogLevel } from '../../lib/util/log.js';
@@ -36,8 +37,11 @@ function batchOf(model: CrossEncoder, enc: ReturnType<CrossEncoder['encode']>, l
 }
 
 try {
-  const info = await initBackend(job.backend);
+  // webgpu on SwiftShader: bench.ts puts TFJS_CROSS_ENCODER_WEBGPU=swiftshader in this process's env as well.
+  const info = await initBackend(job.backend, job.webgpuSoftware ? { webgpuSoftware: true } : {});
   result.backendSource = info.source;
+  result.device = info.device;
+  result.softwareAdapter = info.softwareAdapter;
   result.tfjsVersion = tf.version_core;
   if (job.padded) setUnpaddedTraining(false);
   if (job.stock) {
@@ -46,6 +50,8 @@ try {
     setUnpaddedTraining(false);
     setFirstTokenOnly(false);
   }
+  result.stock = job.stock ?? false;
+  result.formulation = formulation();
   const gemm = wasmGemmInfo();
   result.gemm = gemm.active ? `ours${gemm.fma ? ' (fma)' : ''}` : job.backend === 'wasm' ? 'xnnpack' : 'tf.matMul';
   const model = await CrossEncoder.fromPretrained(job.modelDir);
@@ -127,7 +133,7 @@ try {
   };
   model.dispose();
 } catch (e) {
-  result.error = (e as Error).message?.split('\n')[0] ?? String(e);
+  result.error = ((e as Error).message?.split('\n')[0] ?? String(e)).slice(0, 1000);
 }
 await writeResult();
 // The wasm backend keeps its worker-free module alive; exit explicitly.
