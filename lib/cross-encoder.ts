@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { activateRow, activationFromTorch, activationToTorch, type Activation } from './activation.js';
 import { initBackend, tf } from './backend.js';
 import { UsageError } from './errors.js';
-import { Checkpoint } from './io/checkpoint.js';
+import { WeightsFolder } from './io/weights.js';
 import { resolveModelDir, type HubOptions } from './io/hub.js';
 import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
 import { loadWeights, type LoadReport } from './models/load-weights.js';
@@ -106,11 +106,11 @@ export class CrossEncoder {
     if (opts.maxLength !== undefined && opts.maxLength > limit) {
       throw new UsageError(`maxLength ${opts.maxLength} exceeds what the model's position embeddings allow (${limit})`);
     }
-    const checkpoint = await Checkpoint.fromDir(dir);
+    const weights = await WeightsFolder.fromDir(dir);
     const model = new SequenceClassifier(config);
     let report: LoadReport;
     try {
-      report = loadWeights(model, checkpoint, { seed: opts.seed, freshHead });
+      report = loadWeights(model, weights, { seed: opts.seed, freshHead });
     } catch (e) {
       model.disposeAll();
       throw e;

@@ -18,6 +18,7 @@ export { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './training/
 export { bceWithLogits, mseOnActivated, crossEntropy } from './training/losses.js';
 export { hubDownloadFile, hubListFiles, resolveModelDir, hubCacheDir, type HubOptions } from './io/hub.js';
 export { SafetensorsFile, writeSafetensors, serializeSafetensors } from './io/safetensors.js';
+export { WeightsFolder, WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './io/weights.js';
 export { readConfig, parseConfig, SUPPORTED_MODEL_TYPES, type EncoderConfig } from './models/config.js';
 export { createRandomModel } from './models/random-init.js';
 export * from './errors.js';

@@ -12,7 +12,7 @@ import { tf } from '../tf.js';
 import type { CrossEncoder } from '../cross-encoder.js';
 import { TrainingError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
-import { Checkpoint } from '../io/checkpoint.js';
+import { WeightsFolder } from '../io/weights.js';
 import { loadWeights } from '../models/load-weights.js';
 import { tensorFrom } from '../parallel/copy.js';
 import { checkThreads, type GradientShare, type Threads } from '../parallel/replica-pool.js';
@@ -462,8 +462,7 @@ export class Trainer {
 
   /** Load weights, optimizer moments and position from a checkpoint folder. */
   private async restore(dir: string): Promise<TrainerState> {
-    const ckpt = await Checkpoint.fromDir(dir);
-    loadWeights(this.model.model, ckpt);
+    loadWeights(this.model.model, await WeightsFolder.fromDir(dir));
     const shapes = new Map(this.params.map(([n, v]) => [n, v.shape as number[]]));
     const { state, optimizer } = await readCheckpoint(dir, shapes);
     this.optimizer.setState(optimizer, shapes);
