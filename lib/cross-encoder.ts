@@ -101,7 +101,7 @@ export class CrossEncoder {
       maxPositionEmbeddings: config.maxPositionEmbeddings,
       positionOffset: config.positionOffset,
     });
-    if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 4)) throw new UsageError(`maxLength must be an integer ≥ 4, got ${opts.maxLength}`);
+    // The lower bound (the special tokens of a pair) is the tokenizer's rule, checked once, there.
     const limit = config.maxPositionEmbeddings - config.positionOffset;
     if (opts.maxLength !== undefined && opts.maxLength > limit) {
       throw new UsageError(`maxLength ${opts.maxLength} exceeds what the model's position embeddings allow (${limit})`);
