@@ -1,12 +1,11 @@
 /**
  * The user-facing model, mirroring sentence-transformers' CrossEncoder: fromPretrained, predict, rank, save, dispose.
  */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { activateRow, activationFromTorch, activationToTorch, type Activation } from './activation.js';
 import { initBackend, tf } from './backend.js';
-import { UsageError } from './errors.js';
-import { Checkpoint } from './io/checkpoint.js';
+import { ModelDisposedError, UsageError } from './errors.js';
+import { WeightsFolder } from './io/weights.js';
 import { resolveModelDir, type HubOptions } from './io/hub.js';
 import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
 import { loadWeights, type LoadReport } from './models/load-weights.js';
@@ -14,7 +13,7 @@ import { saveWeights } from './models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
 import { checkThreads, ReplicaPool, type Threads } from './parallel/replica-pool.js';
 import { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
-import { writeFileAtomic } from './util/fs.js';
+import { makeDir, writeFileAtomic } from './util/fs.js';
 import { ProgressBar } from './util/progress.js';
 import { sentenceTransformersBlock } from './version.js';
 
@@ -63,6 +62,7 @@ const AUTO_MIN_BATCHES = 4;
 
 export class CrossEncoder {
   private pool: Promise<ReplicaPool> | undefined;
+  private disposed = false;
   /** Threads of the running pool (0: none). */
   private liveThreads = 0;
 
@@ -101,22 +101,27 @@ export class CrossEncoder {
       maxPositionEmbeddings: config.maxPositionEmbeddings,
       positionOffset: config.positionOffset,
     });
-    if (opts.maxLength !== undefined && (!Number.isInteger(opts.maxLength) || opts.maxLength < 4)) throw new UsageError(`maxLength must be an integer ≥ 4, got ${opts.maxLength}`);
+    // The lower bound (the special tokens of a pair) is the tokenizer's rule, checked once, there.
     const limit = config.maxPositionEmbeddings - config.positionOffset;
     if (opts.maxLength !== undefined && opts.maxLength > limit) {
       throw new UsageError(`maxLength ${opts.maxLength} exceeds what the model's position embeddings allow (${limit})`);
     }
-    const checkpoint = await Checkpoint.fromDir(dir);
+    const weights = await WeightsFolder.fromDir(dir);
     const model = new SequenceClassifier(config);
     let report: LoadReport;
     try {
-      report = loadWeights(model, checkpoint, { seed: opts.seed, freshHead });
+      report = loadWeights(model, weights, { seed: opts.seed, freshHead });
     } catch (e) {
       model.disposeAll();
       throw e;
     }
     const activation = opts.activation ?? defaultActivation(config);
     return new CrossEncoder(model, tokenizer, tokenizer.modelMaxLength, activation, report);
+  }
+
+  /** Throw ModelDisposedError once dispose() ran: the weights are gone, and tfjs would fail with a bare TypeError. */
+  private alive(what: string): void {
+    if (this.disposed) throw new ModelDisposedError(what);
   }
 
   /** Tokenise pairs with this model's truncation. */
@@ -129,6 +134,7 @@ export class CrossEncoder {
 
   /** Raw logits [pairs × numLabels], in input order. Batches are formed by sorted length to minimise padding. */
   async logits(pairs: readonly Pair[], opts: Omit<PredictOptions, 'activation'> = {}): Promise<Float32Array[]> {
+    this.alive('predict');
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
     const requested = opts.threads ?? 'auto';
@@ -144,17 +150,24 @@ export class CrossEncoder {
     let rows: Float32Array[];
     if (requested === 'auto' && batches.length < AUTO_MIN_BATCHES && this.liveThreads < threads) threads = 1;
     threads = Math.min(threads, batches.length);
-    if (threads > 1) {
-      const pool = await this.replicas(threads);
-      rows = await pool.logits(batches, (b) => this.batchLogits(b), (done) => show && bar.update(Math.min(pairs.length, done * batchSize)), threads);
-    } else {
-      rows = [];
-      for (const b of batches) {
-        rows.push(await this.batchLogits(b));
-        if (show) bar.tick(b.batchSize);
-        await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
+    try {
+      if (threads > 1) {
+        const pool = await this.replicas(threads);
+        rows = await pool.logits(batches, (b) => this.batchLogits(b), (done) => show && bar.update(Math.min(pairs.length, done * batchSize)), threads);
+      } else {
+        rows = [];
+        for (const b of batches) {
+          rows.push(await this.batchLogits(b));
+          if (show) bar.tick(b.batchSize);
+          await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
+        }
       }
+    } catch (e) {
+      // dispose() during the call: whatever failed (a freed weight, a stopped worker) failed because of it.
+      this.alive('predict (dispose() was called while it ran)');
+      throw e;
     }
+    this.alive('predict (dispose() was called while it ran)');
     const out: Float32Array[] = new Array(pairs.length);
     groups.forEach((idx, g) => idx.forEach((orig, r) => (out[orig] = rows[g].slice(r * L, (r + 1) * L))));
     if (show) bar.done();
@@ -163,6 +176,7 @@ export class CrossEncoder {
 
   /** Logits of one padded batch, row-major [batchSize × numLabels]. Read with data(): no pipeline stall on a GPU. */
   private async batchLogits(batch: BatchEncoding): Promise<Float32Array> {
+    this.alive('predict (dispose() was called while it ran)');
     const inputs = encoderInputs(batch, this.config);
     try {
       const logits = tf.tidy(() => this.model.logits(inputs, this.model.context(false)));
@@ -181,6 +195,7 @@ export class CrossEncoder {
    * Concurrent callers share one start.
    */
   replicas(threads: number): Promise<ReplicaPool> {
+    this.alive('replicas');
     const current = this.pool;
     this.pool = (async () => {
       const pool = await current?.catch(() => undefined);
@@ -209,6 +224,7 @@ export class CrossEncoder {
 
   /** Score every document against the query; best first, as sentence-transformers' CrossEncoder.rank. */
   async rank(query: string, documents: readonly string[], opts: RankOptions = {}): Promise<RankResult[]> {
+    if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) throw new UsageError(`topK must be a positive integer (or undefined for all documents), got ${opts.topK}`);
     const scores = await this.predict(
       documents.map((d) => [query, d] as const),
       opts,
@@ -224,7 +240,8 @@ export class CrossEncoder {
    * AutoModelForSequenceClassification load it. Every file is written atomically.
    */
   async save(dir: string): Promise<void> {
-    await fsp.mkdir(dir, { recursive: true });
+    this.alive('save');
+    await makeDir(dir);
     await saveWeights(this.model, dir);
     await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(this.savedConfig(), null, 2) + '\n');
     await this.tokenizer.save(dir);
@@ -246,8 +263,10 @@ export class CrossEncoder {
     };
   }
 
-  /** Free the weights and stop any replica threads. */
+  /** Free the weights and stop any replica threads. Calling it again does nothing. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     void this.pool?.then((p) => p.dispose()).catch(() => undefined);
     this.pool = undefined;
     this.liveThreads = 0;

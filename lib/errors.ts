@@ -11,7 +11,10 @@ export type ErrorCode =
   | 'DATA'
   | 'TRAINING'
   | 'BACKEND'
-  | 'USAGE';
+  | 'USAGE'
+  | 'IO'
+  | 'DISPOSED'
+  | 'INTERRUPTED';
 
 export class CrossEncoderError extends Error {
   readonly code: ErrorCode;
@@ -102,5 +105,41 @@ export class BackendError extends CrossEncoderError {
 export class UsageError extends CrossEncoderError {
   constructor(message: string) {
     super('USAGE', message);
+  }
+}
+
+/**
+ * A file or folder could not be read or written: disk full, no permission, read-only file system, a file where a
+ * folder should be. `file` is the path as the user knows it (never a temp name), `errno` the system's code.
+ */
+export class FileSystemError extends CrossEncoderError {
+  constructor(
+    readonly file: string,
+    readonly action: 'read' | 'write' | 'create',
+    readonly errno: string | undefined,
+    readonly reason: string,
+  ) {
+    super('IO', `cannot ${action} ${file}: ${reason}`);
+  }
+}
+
+/** The model was used after dispose(): its weights are freed. */
+export class ModelDisposedError extends CrossEncoderError {
+  constructor(what: string) {
+    super('DISPOSED', `${what}: this CrossEncoder was disposed (dispose() frees its weights); load the model again to use it`);
+  }
+}
+
+/**
+ * Training stopped on request (Ctrl-C) after finishing a step. `checkpoint` holds that step's state when one
+ * could be written, so the run can continue with `resume`.
+ */
+export class TrainingInterruptedError extends CrossEncoderError {
+  constructor(
+    readonly step: number,
+    readonly totalSteps: number,
+    readonly checkpoint: string | undefined,
+  ) {
+    super('INTERRUPTED', checkpoint ? `training interrupted after step ${step} of ${totalSteps}; saved ${checkpoint}` : `training interrupted before the first step; nothing to resume`);
   }
 }

@@ -13,11 +13,13 @@ export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
 export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './training/trainer.js';
 export { runTrainingJob, type JobOptions, type JobResult } from './training/job.js';
+export { TRAINING_ARGS, resolveTrainingArgs, type TrainingArgs, type ModelArgs, type ArgSpec } from './training/training-args.js';
 export { AdamW, type AdamWOptions } from './training/optimizer.js';
 export { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './training/schedule.js';
 export { bceWithLogits, mseOnActivated, crossEntropy } from './training/losses.js';
 export { hubDownloadFile, hubListFiles, resolveModelDir, hubCacheDir, type HubOptions } from './io/hub.js';
 export { SafetensorsFile, writeSafetensors, serializeSafetensors } from './io/safetensors.js';
+export { WeightsFolder, WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './io/weights.js';
 export { readConfig, parseConfig, SUPPORTED_MODEL_TYPES, type EncoderConfig } from './models/config.js';
 export { createRandomModel } from './models/random-init.js';
 export * from './errors.js';

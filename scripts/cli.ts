@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /** `cross-encoder` command line: predict, train, evaluate, doctor. Thin wrappers over the library. */
 import { parseArgs } from 'node:util';
-import { CrossEncoderError } from '../lib/errors.js';
 import { doctorCommand } from './commands/doctor.js';
 import { evaluateCommand, EVALUATE_HELP } from './commands/evaluate.js';
-import { predictCommand, PREDICT_HELP } from './commands/predict.js';
 import type { Flags } from './commands/flags.js';
+import { predictCommand, PREDICT_HELP } from './commands/predict.js';
+import { EXIT_USAGE, resumeCommand, runCommand } from './commands/process.js';
 import { TRAIN_HELP, TRAIN_OPTIONS, trainCommand } from './commands/train.js';
 
 const HELP = `usage: cross-encoder <command> [options]
@@ -35,47 +35,36 @@ const COMMON = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const COMMANDS = ['predict', 'train', 'evaluate', 'doctor'];
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(HELP);
-    return cmd ? 0 : 2;
+    return cmd ? 0 : EXIT_USAGE;
   }
-  try {
-    const options = cmd === 'train' ? { ...TRAIN_OPTIONS, help: COMMON.help } : COMMON;
-    const values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Flags;
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    switch (cmd) {
-      case 'predict':
-        await predictCommand(values);
-        return 0;
-      case 'train':
-        await trainCommand(values);
-        return 0;
-      case 'evaluate':
-        await evaluateCommand(values);
-        return 0;
-      case 'doctor':
-        await doctorCommand();
-        return 0;
-      default:
-        process.stderr.write(`unknown command "${cmd}"\n\n${HELP}`);
-        return 2;
-    }
-  } catch (e) {
-    if (e instanceof CrossEncoderError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return e.code === 'USAGE' ? 2 : 1;
-    }
-    if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`error: ${e.message}\n\n${HELP}`);
-      return 2;
-    }
-    throw e;
+  if (!COMMANDS.includes(cmd)) {
+    process.stderr.write(`unknown command "${cmd}"\n\n${HELP}`);
+    return EXIT_USAGE;
   }
+  let output: string | undefined;
+  return runCommand(
+    async ({ stopSignal }) => {
+      const options = cmd === 'train' ? { ...TRAIN_OPTIONS, help: COMMON.help } : COMMON;
+      const values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Flags;
+      if (values.help) {
+        process.stdout.write(cmd === 'train' ? `${TRAIN_HELP}\n` : HELP);
+        return;
+      }
+      if (cmd === 'predict') await predictCommand(values);
+      else if (cmd === 'train') {
+        output = typeof values.output === 'string' ? values.output : undefined;
+        await trainCommand(values, stopSignal);
+      } else if (cmd === 'evaluate') await evaluateCommand(values);
+      else await doctorCommand();
+    },
+    { graceful: cmd === 'train', onInterrupted: (e) => (e.checkpoint && output ? `to continue: ${resumeCommand(output)}` : `run the same command with --resume to start again`) },
+  );
 }
 
 process.exitCode = await main(process.argv.slice(2));

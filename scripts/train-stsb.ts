@@ -7,33 +7,60 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CrossEncoderError, UsageError } from '../lib/errors.js';
+import { HubError, UsageError } from '../lib/errors.js';
 import { runTrainingJob } from '../lib/training/job.js';
-import { intFlag, strFlag } from './commands/flags.js';
-import { loadJobData, printSummary, TRAIN_HELP, TRAIN_OPTIONS, trainerOptions } from './commands/train.js';
+import { resolveTrainingArgs } from '../lib/training/training-args.js';
+import { intFlag, strFlag, type Flags } from './commands/flags.js';
+import { resumeCommand, runCommand } from './commands/process.js';
+import { JOB_HELP, loadJobData, printSummary, TRAIN_OPTIONS, trainerOptions } from './commands/train.js';
 
-const { values } = parseArgs({ args: process.argv.slice(2), options: { ...TRAIN_OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true });
-if (values.help) {
-  process.stdout.write(`npm run train:stsb -- [--model distilroberta-base] [--data-dir DIR] [--output DIR] [trainer options]\n\n${TRAIN_HELP}\n`);
-  process.exit(0);
-}
+const DEFAULT_MODEL = 'distilroberta-base';
+const OFFLINE_EXAMPLE = 'npm run train:stsb -- --model models/bert-2x128-random --data-dir ../shared/data/stsb';
 
-try {
-  const model = strFlag(values, 'model') ?? 'distilroberta-base';
-  if (values.resume && !values.output) throw new UsageError('--resume needs --output <the folder of the run to resume>');
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const output = path.resolve(strFlag(values, 'output') ?? path.join('models', `${path.basename(model)}-stsb-${stamp}`));
-  const opts = trainerOptions(values); // flag errors before any data is read
-  const data = await loadJobData(values, { train: 'sentence-transformers/stsb:train', eval: 'sentence-transformers/stsb:validation', test: 'sentence-transformers/stsb:test' });
-  // STSb steps: evaluate on validation 4 times per epoch unless told otherwise, like the evaluation_steps of the example.
-  const stepsPerEpoch = Math.ceil(data.train.examples.length / (opts.batchSize ?? 16));
-  const evalSteps = intFlag(values, 'eval-steps', 0) ?? Math.max(1, Math.floor(stepsPerEpoch / 4));
-  const r = await runTrainingJob({ model, output, ...data, ...opts, evalSteps });
-  printSummary(r);
-} catch (e) {
-  if (e instanceof CrossEncoderError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(e.code === 'USAGE' ? 2 : 1);
-  }
-  throw e;
+const HELP = `npm run train:stsb -- [--model ${DEFAULT_MODEL}] [--data-dir DIR] [--output DIR] [options]
+  sentence-transformers' training_stsbenchmark.py: fine-tunes --model (default ${DEFAULT_MODEL}, from the Hugging
+  Face Hub) on STSb (sentence-transformers/stsb from the hub, or --data-dir DIR holding train/validation/test files),
+  scores divided by 5, evaluating on validation 4 times per epoch (unless --eval-steps) and on test at the end.
+  Writes to models/<model>-stsb-<timestamp>/ unless --output.
+  Offline: a local model folder and local data, e.g.
+    ${OFFLINE_EXAMPLE}
+  --model <id|dir>         hub id or local model folder [${DEFAULT_MODEL}]
+  --data-dir DIR           STSb train/validation/test files (.tsv, .csv, .jsonl or .parquet) instead of the hub
+${JOB_HELP}
+`;
+
+let output = '';
+let offlineHint = false;
+process.exitCode = await runCommand(
+  async ({ stopSignal }) => {
+    const { values } = parseArgs({ args: process.argv.slice(2), options: { ...TRAIN_OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true });
+    const v = values as Flags;
+    if (v.help) {
+      process.stdout.write(HELP);
+      return;
+    }
+    const model = strFlag(v, 'model') ?? DEFAULT_MODEL;
+    if (v.resume && !v.output) throw new UsageError('--resume needs --output <the folder of the run to resume>');
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+    output = path.resolve(strFlag(v, 'output') ?? path.join('models', `${path.basename(model)}-stsb-${stamp}`));
+    offlineHint = !strFlag(v, 'model') || !strFlag(v, 'data-dir');
+    const opts = trainerOptions(v); // flag errors before any data is read
+    const data = await loadJobData(v, { train: 'sentence-transformers/stsb:train', eval: 'sentence-transformers/stsb:validation', test: 'sentence-transformers/stsb:test' }).catch((e: unknown) => {
+      throw withOfflineHint(e);
+    });
+    // STSb steps: evaluate on validation 4 times per epoch unless told otherwise, like the evaluation_steps of the example.
+    const stepsPerEpoch = Math.ceil(data.train.examples.length / resolveTrainingArgs(opts).batchSize);
+    const evalSteps = intFlag(v, 'eval-steps', 0) ?? Math.max(1, Math.floor(stepsPerEpoch / 4));
+    const r = await runTrainingJob({ model, output, ...data, ...opts, evalSteps, stopSignal }).catch((e: unknown) => {
+      throw withOfflineHint(e);
+    });
+    printSummary(r);
+  },
+  { graceful: true, onInterrupted: (e) => (e.checkpoint ? `to continue: ${resumeCommand(output)}` : 'run the same command with --resume to start again') },
+);
+
+/** The defaults come from the hub; when it cannot be reached, say how to run without it. */
+function withOfflineHint(e: unknown): unknown {
+  if (!(e instanceof HubError) || !offlineHint) return e;
+  return new HubError(`${e.message}\nTo train offline, pass a local model folder and the STSb files: --model <dir> --data-dir <dir>, e.g.\n  ${OFFLINE_EXAMPLE}\n(README: "Offline end-to-end run")`, e.repoId, e.file, e.status);
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../lib/backend.js';
 import { CrossEncoder, type Pair } from '../lib/cross-encoder.js';
+import { ModelDisposedError, UsageError } from '../lib/errors.js';
 import { fixtureModel } from './helpers/paths.js';
 
 interface Case {
@@ -78,6 +79,45 @@ describe('CrossEncoder', () => {
       err = e;
     }
     expect(String(err)).to.match(/3 labels; use predictMulti/);
+    model.dispose();
+  });
+
+  describe('after dispose() (issue 11, item 16)', () => {
+    const pairs: Pair[] = Array.from({ length: 40 }, (_, i) => [`pair ${i} has a few words`, 'and another sentence here']);
+
+    it('predict, rank and save throw ModelDisposedError, and a second dispose() does nothing', async () => {
+      const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+      model.dispose();
+      expect(() => model.dispose()).not.to.throw();
+      for (const call of [() => model.predict(pairs), () => model.rank('q', ['a', 'b']), () => model.save('/nonexistent/never')]) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(ModelDisposedError);
+        expect((err as ModelDisposedError).code).to.equal('DISPOSED');
+        expect((err as Error).message).to.match(/this CrossEncoder was disposed/);
+      }
+    });
+
+    it('dispose() while predict runs makes that predict reject with ModelDisposedError', async () => {
+      const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+      const running = model.predict(pairs, { batchSize: 2, threads: 1, showProgress: false });
+      await new Promise((r) => setImmediate(r)); // the first batch is on its way
+      model.dispose();
+      const err = await running.catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ModelDisposedError);
+      expect((err as Error).message).to.match(/dispose\(\) was called while it ran/);
+    });
+  });
+
+  it('rank validates topK: a positive integer, or undefined for all (issue 11, item 16)', async () => {
+    const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
+    const docs = ['a', 'b', 'c'];
+    for (const topK of [-1, 0, 1.5, NaN]) {
+      const err = await model.rank('q', docs, { topK }).catch((e: unknown) => e);
+      expect(err, `topK ${topK}`).to.be.instanceOf(UsageError);
+      expect((err as Error).message).to.match(/topK must be a positive integer/);
+    }
+    expect(await model.rank('q', docs, { topK: 5 })).to.have.length(3);
+    expect(await model.rank('q', docs)).to.have.length(3);
     model.dispose();
   });
 });

@@ -50,8 +50,8 @@ const CASES: Case[] = [
   { what: 'NaN score (text)', name: 'nan.tsv', content: `${H}a\tb\tNaN\n`, row: 1, message: /column "score" is not a number: "NaN"/ },
   { what: 'Infinity score (text)', name: 'inf.csv', content: `${C}a,b,Infinity\n`, row: 1, message: /column "score" is not a number: "Infinity"/ },
   { what: 'overflowing score', name: 'huge.tsv', content: `${H}a\tb\t1e999\n`, row: 1, message: /column "score" is not finite/ },
-  { what: 'out-of-range score', name: 'range.tsv', content: `${H}a\tb\t0.5\nc\td\t1.5\n`, row: 2, message: /column "score" = 1\.5 is outside labelRange \[0, 1\]/ },
-  { what: 'out-of-range after scoreScale', name: 'scaled.tsv', content: `${H}a\tb\t6\n`, opts: { scoreScale: 5 }, row: 1, message: /"score" = 6 \/ scoreScale 5 = 1\.2 is outside labelRange \[0, 1\]/ },
+  { what: 'out-of-range score', name: 'range.tsv', content: `${H}a\tb\t0.5\nc\td\t1.5\n`, row: 2, message: /column "score" = 1\.5 is outside \[0, 1\], the score range of the bce and mse losses; scores on a 0-5 scale \(as STSb's\) need --score-scale 5/ },
+  { what: 'out-of-range after scoreScale', name: 'scaled.tsv', content: `${H}a\tb\t6\n`, opts: { scoreScale: 5 }, row: 1, message: /"score" = 6 \/ score scale 5 = 1\.2 is outside \[0, 1\]/ },
   { what: 'negative score', name: 'neg.jsonl', content: '{"sentence1":"a","sentence2":"b","score":-0.1}\n', row: 1, message: /"score" = -0\.1 is outside/ },
   { what: 'bad JSON line', name: 'bad.jsonl', content: '{"sentence1":"a","sentence2":"b","score":1}\n{"sentence1":"a",\n', row: 2, message: /invalid JSON/ },
   { what: 'non-object JSON line', name: 'array.jsonl', content: '["a","b",1]\n', row: 1, message: /expected a JSON object, got array/ },
@@ -133,7 +133,7 @@ describe('data: skipInvalid drops and counts exactly the bad rows', () => {
     expect(ds.skippedReasons.map((r) => /, row (\d+):/.exec(r)?.[1])).to.deep.equal(['2', '5', '7', '10']);
     expect(ds.skippedReasons[1]).to.equal(`${file}, row 5: column "sentence2" is empty`);
     expect(ds.skippedReasons[2]).to.contain('"score" is not a number: "bad"');
-    expect(ds.skippedReasons[3]).to.contain('outside labelRange');
+    expect(ds.skippedReasons[3]).to.contain('outside [0, 1]');
     // With a limit, only rows read before the limit is reached are counted.
     const limited = await readPairsFile(file, { skipInvalid: true, limit: 3 });
     expect(limited.examples.map((e) => e.sentence1)).to.deep.equal(['g1', 'g3', 'g4']);

@@ -16,10 +16,11 @@ import {
   type HubOptions,
 } from '../lib/io/hub.js';
 import { gitBlobSha1, sha256Hex, startHubServer, type HubServer } from './helpers/hub-server.js';
+import { fixtureModel, SHARED } from './helpers/paths.js';
 
-/** The tiny checkpoint served as test-org/tiny-bert; the shared fixture set, or the copy under spec/fixtures. */
+/** The tiny checkpoint served as test-org/tiny-bert; the shared fixture set beside the checkout, or the copy under spec/fixtures. */
 function fixtureDir(name: string): string {
-  const candidates = [path.join('/work/shared/fixtures', name), path.resolve('spec/fixtures/models', name)];
+  const candidates = [path.join(SHARED, 'fixtures', name), fixtureModel(name)];
   const found = candidates.find((d) => existsSync(path.join(d, 'model.safetensors')));
   if (!found) throw new Error(`fixture ${name} with model.safetensors not found in ${candidates.join(' or ')}`);
   return found;
@@ -492,7 +493,7 @@ describe('hub', function () {
         stderr.write = write;
         stderr.isTTY = wasTTY;
       }
-      expect(out).to.match(/model\.safetensors \[#+\] 100% ([\d.]+kB)\/\1/);
+      expect(out).to.match(/model\.safetensors \[#+\] 100% ([\d.]+ kB)\/\1/);
     });
   });
 });

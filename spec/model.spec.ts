@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Checkpoint } from '../lib/io/checkpoint.js';
+import { WeightsFolder } from '../lib/io/weights.js';
 import { readConfig, type EncoderConfig } from '../lib/models/config.js';
 import { loadWeights } from '../lib/models/load-weights.js';
 import { SequenceClassifier } from '../lib/models/sequence-classifier.js';
@@ -9,7 +9,7 @@ async function load(name: string): Promise<{ model: SequenceClassifier; cfg: Enc
   const dir = fixtureModel(name);
   const cfg = await readConfig(dir);
   const model = new SequenceClassifier(cfg);
-  const { initialised } = loadWeights(model, await Checkpoint.fromDir(dir), { seed: 0 });
+  const { initialised } = loadWeights(model, await WeightsFolder.fromDir(dir), { seed: 0 });
   return { model, cfg, initialised };
 }
 

@@ -23,7 +23,7 @@ describe('progress bar', () => {
     const stream = fakeTty(true);
     const bar = new ProgressBar({ total: 2_500_000, label: 'model.safetensors', unit: 'B', stream });
     bar.done();
-    expect(stream.out).to.match(/2\.5MB/);
+    expect(stream.out).to.match(/ 0 B\/2\.5 MB /);
   });
 
   it('prints nothing when the stream is not a TTY (CI logs stay clean)', () => {

@@ -368,8 +368,8 @@ describe('tokenizer', () => {
       expect(fromJson.encodeText('the quick brown fox jumps over the lazy dog', 5).inputIds).to.deep.equal([...full.slice(0, 4), 102]);
       expect(fromJson.encodeText('hello', 2).inputIds).to.deep.equal([101, 102]);
       expect(fromJson.encodePair('hello', 'world', 3).inputIds).to.deep.equal([101, 102, 102]);
-      expect(() => fromJson.encodePair('hello', 'world', 2)).to.throw(UsageError, />= 3/);
-      expect(() => fromJson.encodeText('hello', 1)).to.throw(UsageError, />= 2/);
+      expect(() => fromJson.encodePair('hello', 'world', 2)).to.throw(UsageError, /≥ 3/);
+      expect(() => fromJson.encodeText('hello', 1)).to.throw(UsageError, /≥ 2/);
       expect(() => fromJson.encodePair('hello', 'world', 7.5)).to.throw(UsageError);
     });
 

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CrossEncoder } from '../lib/cross-encoder.js';
-import { TrainingError } from '../lib/errors.js';
+import { TrainingError, UsageError } from '../lib/errors.js';
 import { listCheckpoints } from '../lib/training/checkpoint-state.js';
 import { Trainer } from '../lib/training/trainer.js';
 import { fixtureModel } from './helpers/paths.js';
@@ -48,6 +48,8 @@ describe('Trainer: failures', () => {
     expect(() => new Trainer(model, [], { outputDir: tmp })).to.throw(/training set is empty/);
     expect(() => new Trainer(model, fixtureExamples(), { outputDir: tmp, batchSize: 0 })).to.throw(/batchSize must be an integer/);
     expect(() => new Trainer(model, fixtureExamples(), { outputDir: tmp, loss: 'ce' })).to.throw(/label 0\.95 is not a class index/);
+    // Issue 11, item 15: a negative clipping norm used to turn clipping off silently.
+    expect(() => new Trainer(model, fixtureExamples(), { outputDir: tmp, maxGradNorm: -1 })).to.throw(UsageError, 'maxGradNorm must be ≥ 0, got -1 (0 turns clipping off)');
     model.dispose();
   });
 });

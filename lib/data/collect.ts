@@ -1,4 +1,5 @@
 import { DataError } from '../errors.js';
+import { log } from '../util/log.js';
 import { checkHeader, pickColumns, type ResolvedColumns } from './columns.js';
 import type { ResolvedReadOptions } from './options.js';
 import type { RawTable } from './raw.js';
@@ -53,5 +54,19 @@ export async function collectPairs(file: string, table: RawTable, opts: Resolved
   if (examples.length === 0) {
     throw new DataError(file, `no valid rows: all ${skipped} rows are invalid; first: ${skippedReasons[0] ?? '?'}`);
   }
+  warnIfScaledTwice(file, examples, opts);
   return { examples, skipped, skippedReasons, source: file };
+}
+
+/** A score scale applied to scores already in [0, 1] squeezes them into [0, 1/scale]: legal, but almost surely a mistake. */
+function warnIfScaledTwice(file: string, examples: readonly PairExample[], opts: ResolvedReadOptions): void {
+  if (opts.scoreScale === 1 || opts.labelRange === null) return;
+  let max = -Infinity;
+  for (const e of examples) max = Math.max(max, e.label * opts.scoreScale);
+  if (max <= 1) {
+    log.warn(
+      `${file}: score scale ${opts.scoreScale} (--score-scale) divides scores whose maximum is ${max}: they look already in [0, 1], ` +
+        `so the labels end up in [0, ${+(1 / opts.scoreScale).toFixed(4)}]. Drop --score-scale if the file holds 0-1 scores.`,
+    );
+  }
 }

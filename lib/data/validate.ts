@@ -1,5 +1,5 @@
 import type { ResolvedColumns } from './columns.js';
-import type { ResolvedReadOptions } from './options.js';
+import { DEFAULT_LABEL_RANGE, type ResolvedReadOptions } from './options.js';
 import { describeType, quoteValue } from './raw.js';
 import type { PairExample } from './types.js';
 
@@ -58,8 +58,12 @@ function checkLabel(
   const label = x / opts.scoreScale;
   const range = opts.labelRange;
   if (range && (label < range[0] || label > range[1])) {
-    const shown = opts.scoreScale === 1 ? `${label}` : `${x} / scoreScale ${opts.scoreScale} = ${label}`;
-    return { problem: `column "${col}" = ${shown} is outside labelRange [${range[0]}, ${range[1]}]` };
+    const shown = opts.scoreScale === 1 ? `${label}` : `${x} / score scale ${opts.scoreScale} = ${label}`;
+    const isDefault = range[0] === DEFAULT_LABEL_RANGE[0] && range[1] === DEFAULT_LABEL_RANGE[1];
+    const what = isDefault ? `outside [0, 1], the score range of the bce and mse losses` : `outside the label range [${range[0]}, ${range[1]}]`;
+    // The common case: STSb-style 0-5 similarity scores read without their scale.
+    const hint = isDefault && opts.scoreScale === 1 && x > 1 && x <= 5 ? '; scores on a 0-5 scale (as STSb\'s) need --score-scale 5 (scoreScale: 5)' : '';
+    return { problem: `column "${col}" = ${shown} is ${what}${hint}` };
   }
   return { ok: label };
 }

@@ -125,6 +125,28 @@ export class CrossEncoderCorrelationEvaluator {
     return { pearson: p, spearman: s, metrics: { [`${prefix}pearson`]: p, [`${prefix}spearman`]: s } };
   }
 
+  /**
+   * Keep only the rows `keep(epoch, steps)` accepts (header kept). A resumed training run cuts the rows written after
+   * its checkpoint, which it is about to write again. No CSV: nothing to do.
+   */
+  async truncateCsv(outputDir: string, keep: (epoch: number, steps: number) => boolean): Promise<void> {
+    const file = this.csvPath(outputDir);
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const [header, ...rows] = text.split(/\r?\n/).filter((l) => l !== '');
+    const kept = rows.filter((r) => {
+      const [epoch, steps] = r.split(',').map(Number);
+      return keep(epoch, steps);
+    });
+    if (kept.length === rows.length) return;
+    await writeFileAtomic(file, [header, ...kept].map((l) => `${l}\r\n`).join(''));
+  }
+
   /** Read, append, rewrite atomically: a crash leaves the old file or the new one, never a half row. */
   private async appendRow(file: string, row: string[]): Promise<void> {
     let text: string;

@@ -14,7 +14,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HubError } from '../errors.js';
-import { exists, tempPathFor, writeFileAtomic } from '../util/fs.js';
+import { exists, fsError, makeDir, tempPathFor, trackTemp, writeFileAtomic } from '../util/fs.js';
 
 export type RepoType = 'model' | 'dataset';
 
@@ -187,8 +187,9 @@ export class RepoCache {
   async linkBlob(commit: string, filename: string, etag: string): Promise<string> {
     const pointer = this.snapshotPath(commit, filename);
     const blob = this.blobPath(etag);
-    await fsp.mkdir(path.dirname(pointer), { recursive: true });
+    await makeDir(path.dirname(pointer));
     const tmp = tempPathFor(pointer);
+    const untrack = trackTemp(tmp);
     try {
       try {
         await fsp.symlink(path.relative(path.dirname(pointer), blob), tmp);
@@ -200,7 +201,9 @@ export class RepoCache {
       await fsp.rename(tmp, pointer);
     } catch (e) {
       await fsp.rm(tmp, { force: true });
-      throw e;
+      throw fsError(e, pointer);
+    } finally {
+      untrack();
     }
     return pointer;
   }

@@ -9,10 +9,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { HubError } from '../errors.js';
-import { exists, tempPathFor } from '../util/fs.js';
+import { FileSystemError, HubError } from '../errors.js';
+import { exists, fsError, isErrno, makeDir, tempPathFor, trackTemp, writeAll } from '../util/fs.js';
 import { log } from '../util/log.js';
-import { ProgressBar } from '../util/progress.js';
+import { formatBytes, ProgressBar } from '../util/progress.js';
+import { WEIGHTS_FILE as SAFETENSORS_FILE, WEIGHTS_INDEX_FILE as SAFETENSORS_INDEX } from './weights.js';
 import {
   RepoCache,
   hubCacheDir,
@@ -61,8 +62,6 @@ const TOKENIZER_FILES = [
   'vocab.json',
   'merges.txt',
 ] as const;
-const SAFETENSORS_FILE = 'model.safetensors';
-const SAFETENSORS_INDEX = 'model.safetensors.index.json';
 /** Weight formats we refuse, with why, so the error can name what the repo actually has. */
 const UNSUPPORTED_WEIGHTS = [
   'pytorch_model.bin',
@@ -322,13 +321,6 @@ async function headFile(ctx: Ctx & { file: string }): Promise<FileMeta> {
   };
 }
 
-function fmtBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
-}
-
 /** GET the bytes into blobs/{etag}: temp file, size + sha256 check, fsync, rename. Never leaves a partial blob. */
 async function downloadBlob(ctx: Ctx & { file: string }, meta: FileMeta, blobPath: string): Promise<void> {
   const { o, repoId, file } = ctx;
@@ -346,8 +338,9 @@ async function downloadBlob(ctx: Ctx & { file: string }, meta: FileMeta, blobPat
     timer.unref();
   };
 
-  await fsp.mkdir(path.dirname(blobPath), { recursive: true });
+  await makeDir(path.dirname(blobPath)).catch((e: unknown) => Promise.reject(cacheWriteError(e, path.dirname(blobPath), o)));
   const tmp = tempPathFor(blobPath);
+  const untrack = trackTemp(tmp);
   let received = 0;
   let expected = meta.size;
   let bar: ProgressBar | undefined;
@@ -375,14 +368,14 @@ async function downloadBlob(ctx: Ctx & { file: string }, meta: FileMeta, blobPat
 
     if (o.showProgress) {
       bar = new ProgressBar({ total: expected ?? 0, label: file, unit: 'B' });
-      if (!bar.enabled && (expected ?? 0) >= 10e6) log.info(`downloading ${file} from ${repoLabel(o, repoId)} (${fmtBytes(expected ?? 0)})`);
+      if (!bar.enabled && (expected ?? 0) >= 10e6) log.info(`downloading ${file} from ${repoLabel(o, repoId)} (${formatBytes(expected ?? 0)})`);
     }
     const hash = meta.sha256 ? createHash('sha256') : undefined;
     const fh = await fsp.open(tmp, 'wx');
     try {
       for await (const chunk of res.body) {
         arm();
-        await fh.write(chunk);
+        await writeAll(fh, chunk);
         hash?.update(chunk);
         received += chunk.length;
         bar?.update(received);
@@ -420,10 +413,11 @@ async function downloadBlob(ctx: Ctx & { file: string }, meta: FileMeta, blobPat
     clearTimeout(timer);
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     if (e instanceof HubError) throw e;
+    if (isErrno(e)) throw cacheWriteError(e, blobPath, o);
     const reason = stalled ? `no data for ${stallMs / 1000}s (HF_HUB_DOWNLOAD_TIMEOUT)` : describeCause(e);
     throw hubError(
-      `Download of "${file}"${expected !== undefined ? ` (${fmtBytes(expected)})` : ''} from ${repoLabel(o, repoId)} ` +
-        `was interrupted${received > 0 ? ` after ${fmtBytes(received)}` : ''} (${reason}). ` +
+      `Download of "${file}"${expected !== undefined ? ` (${formatBytes(expected)})` : ''} from ${repoLabel(o, repoId)} ` +
+        `was interrupted${received > 0 ? ` after ${formatBytes(received)}` : ''} (${reason}). ` +
         `Nothing was written to the cache; run again to retry.`,
       repoId,
       file,
@@ -431,8 +425,16 @@ async function downloadBlob(ctx: Ctx & { file: string }, meta: FileMeta, blobPat
       { kind: 'interrupted' },
     );
   } finally {
+    untrack();
     bar?.done();
   }
+}
+
+/** Disk full or no permission in the cache: name the file and the cache root, not the network. */
+function cacheWriteError(e: unknown, file: string, o: Resolved): unknown {
+  const err = fsError(e, file);
+  if (!(err instanceof FileSystemError)) return err;
+  return new FileSystemError(file, err.action, err.errno, `${err.reason}; nothing was left in the Hugging Face cache (${o.cacheDir}); free space there or point HF_HUB_CACHE elsewhere`);
 }
 
 /** The cached file for (revision, file), using only the disk. */

@@ -7,7 +7,7 @@
  */
 import { tf } from '../tf.js';
 import { WeightsError } from '../errors.js';
-import type { Checkpoint } from '../io/checkpoint.js';
+import type { WeightsFolder } from '../io/weights.js';
 import { log } from '../util/log.js';
 import type { Param } from './layers/module.js';
 import type { SequenceClassifier } from './sequence-classifier.js';
@@ -33,7 +33,7 @@ export interface LoadOptions {
   freshHead?: boolean;
 }
 
-export function loadWeights(model: SequenceClassifier, ckpt: Checkpoint, opts: LoadOptions = {}): LoadReport {
+export function loadWeights(model: SequenceClassifier, ckpt: WeightsFolder, opts: LoadOptions = {}): LoadReport {
   const arch = model.config.architecture;
   const used = new Set<string>();
   const loaded: string[] = [];

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { tf } from '../tf.js';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
+import { WEIGHTS_FILE } from '../io/weights.js';
 import type { SequenceClassifier } from './sequence-classifier.js';
 
 /** Every parameter under its HF name, Linear weights back in PyTorch's [out, in] layout. */
@@ -22,5 +23,5 @@ export async function hfTensors(model: SequenceClassifier): Promise<TensorToWrit
 
 /** model.safetensors as transformers expects it (it refuses files without format metadata). */
 export async function saveWeights(model: SequenceClassifier, dir: string): Promise<void> {
-  await writeSafetensors(path.join(dir, 'model.safetensors'), await hfTensors(model), { format: 'pt' });
+  await writeSafetensors(path.join(dir, WEIGHTS_FILE), await hfTensors(model), { format: 'pt' });
 }

@@ -396,7 +396,7 @@ export class PairTokenizer {
     const min = pair ? this.pairSpecials : this.singleSpecials;
     if (!Number.isInteger(maxLength) || maxLength < min) {
       // Rust tokenizers cannot truncate below the special tokens either (its budget would be negative).
-      throw new UsageError(`${what} must be an integer >= ${min} (the special tokens of a ${pair ? 'pair' : 'single text'}), got ${maxLength}`);
+      throw new UsageError(`${what} must be an integer ≥ ${min} (the special tokens of a ${pair ? 'pair' : 'single text'}), got ${maxLength}`);
     }
   }
 

@@ -11,12 +11,16 @@ import { CrossEncoder, type FromPretrainedOptions } from '../cross-encoder.js';
 import type { PairExample } from '../data/types.js';
 import { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
 import { checkThreads } from '../parallel/replica-pool.js';
+import { TrainingError } from '../errors.js';
+import { writeDirAtomic, writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { CHECKPOINTS_DIR } from './checkpoint-state.js';
 import { renderTrainingCurve } from './curve-svg.js';
 import { renderModelCard } from './model-card.js';
-import { DEFAULT_SEED, Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
-import { readLog, type TrainRow } from './training-log.js';
+import { discardIfUnused, FINAL_DIR, prepareOutputDir, RESULTS_FILE } from './output-dir.js';
+import { Trainer, type EvalPoint, type TrainerOptions, type TrainResult } from './trainer.js';
+import { cardHyperparameters, resolveTrainingArgs, type TrainingArgs } from './training-args.js';
+import { readLog, type EvalRow, type TrainRow } from './training-log.js';
 
 export interface Split {
   examples: PairExample[];
@@ -33,6 +37,11 @@ export interface JobOptions extends Omit<TrainerOptions, 'outputDir'> {
   load?: FromPretrainedOptions;
   /** Evaluate the validation split before training (the baseline). Default true. */
   evaluateBefore?: boolean;
+  /**
+   * Replace the results of an earlier run in `output` (HF's overwrite_output_dir). Without it, or `resume`, an
+   * output folder that holds files is refused, so two runs' logs and eval rows never mix.
+   */
+  overwrite?: boolean;
 }
 
 export interface JobResult {
@@ -41,17 +50,38 @@ export interface JobResult {
   metrics: Array<{ split: string; pearson: number; spearman: number }>;
 }
 
+interface ResultsFile {
+  metrics: JobResult['metrics'];
+  steps: number;
+  trainSeconds: number;
+  pairsPerSecond: number;
+  best: EvalPoint | null;
+}
+
 export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
   const out = path.resolve(o.output);
-  await fsp.mkdir(out, { recursive: true });
-  // Seed a fresh head with the run's seed (as transformers.set_seed before from_pretrained), so runs repeat.
-  const model = await CrossEncoder.fromPretrained(o.model, { seed: o.seed ?? DEFAULT_SEED, ...o.load });
+  const args = resolveTrainingArgs(o); // every option checked before the disk or the network is touched
+  const prepared = await prepareOutputDir(out, { resume: o.resume ?? false, overwrite: o.overwrite ?? false });
+  if (prepared.finished) return finishedRun(out);
+  let resume = o.resume ?? false;
+  if (resume && !prepared.checkpoint) {
+    log.warn(`resume: no checkpoint in ${path.join(out, CHECKPOINTS_DIR)}; starting from scratch (the earlier attempt's logs and eval rows are removed)`);
+    resume = false;
+  }
+  let model: CrossEncoder;
+  try {
+    // Seed a fresh head with the run's seed (as transformers.set_seed before from_pretrained), so runs repeat.
+    model = await CrossEncoder.fromPretrained(o.model, { seed: args.seed, ...o.load });
+  } catch (e) {
+    await discardIfUnused(prepared); // a failed download leaves no empty run folder behind
+    throw e;
+  }
   try {
     const backend = activeBackend();
     if (backend) log.info(`backend: ${describeBackend(backend)}`);
-    const threads = checkThreads(o.threads ?? 1);
+    const threads = checkThreads(args.threads);
     const cores = os.availableParallelism();
-    const scoring = o.evalThreads ?? 'auto';
+    const scoring = args.evalThreads;
     log.info(`threads: ${threads} for training, ${scoring === 'auto' ? `auto (${checkThreads('auto')})` : checkThreads(scoring)} for scoring (${cores} cores)`);
     if (threads === 1 && cores > 1 && backend?.name !== 'tensorflow') {
       log.info(`tip: threads 2 (--threads 2) trains on a second core, 1.3–1.4× faster on a 2-core machine; the batch is then split in two micro-batches, so dropout masks differ from threads 1`);
@@ -59,19 +89,19 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
     log.info(`model ${o.model}: ${model.config.architecture}, ${model.config.numLayers} layers × ${model.config.hiddenSize}, max length ${model.maxLength}`);
     log.info(`data: train ${o.train.examples.length} pairs (${o.train.source})${o.validation ? `, validation ${o.validation.examples.length}` : ''}${o.test ? `, test ${o.test.examples.length}` : ''}`);
     const devEval = o.validation ? CrossEncoderCorrelationEvaluator.fromExamples(o.validation.examples, 'validation') : undefined;
-    if (devEval && (o.evaluateBefore ?? true) && !o.resume) {
+    if (devEval && (o.evaluateBefore ?? true) && !resume) {
       const r = await devEval.evaluate((p) => model.predict(p, { showProgress: false, threads: scoring }), { outputDir: out, epoch: -1, steps: -1 });
       log.info(`validation before training: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)}`);
     }
-    const trainer = new Trainer(model, o.train.examples, { ...o, outputDir: out }, devEval);
+    const trainer = new Trainer(model, o.train.examples, { ...o, resume, outputDir: out }, devEval);
     let result: TrainResult;
     try {
       result = await trainer.run();
     } finally {
       trainer.dispose();
     }
-    const finalDir = path.join(out, 'final');
-    await model.save(finalDir);
+    const finalDir = path.join(out, FINAL_DIR);
+    await writeDirAtomic(finalDir, (d) => model.save(d));
     log.info(`saved the final model to ${finalDir}`);
 
     const metrics: JobResult['metrics'] = [];
@@ -79,19 +109,40 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
     if (last) metrics.push({ split: 'validation', pearson: last.pearson, spearman: last.spearman });
     if (o.test) {
       const testEval = CrossEncoderCorrelationEvaluator.fromExamples(o.test.examples, 'test');
+      // A killed attempt may have written its test row already: the test CSV holds this run's one row.
+      await testEval.truncateCsv(out, () => false);
       const r = await testEval.evaluate((p) => model.predict(p, { showProgress: false, threads: scoring }), { outputDir: out });
       metrics.push({ split: 'test', pearson: r.pearson, spearman: r.spearman });
       log.info(`test: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)}`);
     }
-    await writeArtifacts(out, finalDir, o, model, result, metrics);
-    await writeFileAtomic(path.join(out, 'results.json'), JSON.stringify({ metrics, steps: result.globalStep, trainSeconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond, best: result.best ?? null }, null, 2) + '\n');
+    await writeArtifacts(out, finalDir, o, args, model, result, metrics);
+    const results: ResultsFile = { metrics, steps: result.globalStep, trainSeconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond, best: result.best ?? null };
+    await writeFileAtomic(path.join(out, RESULTS_FILE), JSON.stringify(results, null, 2) + '\n');
     return { finalDir, train: result, metrics };
   } finally {
     model.dispose();
   }
 }
 
-async function writeArtifacts(out: string, finalDir: string, o: JobOptions, model: CrossEncoder, result: TrainResult, metrics: JobResult['metrics']): Promise<void> {
+/** Resuming a run that finished: nothing to train, and nothing is rewritten (results, card, CSVs stay as they are). */
+async function finishedRun(out: string): Promise<JobResult> {
+  const file = path.join(out, RESULTS_FILE);
+  let r: ResultsFile;
+  try {
+    r = JSON.parse(await fsp.readFile(file, 'utf-8')) as ResultsFile;
+  } catch (e) {
+    throw new TrainingError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  log.info(`${out}: this run already finished (${r.steps} steps, ${file}); nothing to resume. To train again, pass --overwrite or another --output.`);
+  const evals: EvalPoint[] = (await readLog(path.join(out, 'log.jsonl'))).filter((x): x is EvalRow => x.type === 'eval').map(({ step, epoch, pearson, spearman }) => ({ step, epoch, pearson, spearman }));
+  return {
+    finalDir: path.join(out, FINAL_DIR),
+    train: { globalStep: r.steps, evals, best: r.best ?? undefined, bestDir: r.best ? path.join(out, 'best') : undefined, trainSeconds: r.trainSeconds, pairsPerSecond: r.pairsPerSecond, resumedFrom: r.steps },
+    metrics: r.metrics,
+  };
+}
+
+async function writeArtifacts(out: string, finalDir: string, o: JobOptions, args: TrainingArgs, model: CrossEncoder, result: TrainResult, metrics: JobResult['metrics']): Promise<void> {
   const rows = await readLog(path.join(out, 'log.jsonl'));
   const svg = renderTrainingCurve({
     title: `${path.basename(o.model)} on ${o.train.source}`,
@@ -105,20 +156,7 @@ async function writeArtifacts(out: string, finalDir: string, o: JobOptions, mode
     modelType: model.config.modelType,
     outputDir: finalDir,
     datasets: { train: o.train.source, validation: o.validation?.source, test: o.test?.source },
-    hyperparameters: {
-      loss: o.loss ?? 'bce',
-      epochs: o.maxSteps ? `${o.maxSteps} steps` : (o.epochs ?? 4),
-      batch_size: o.batchSize ?? 16,
-      learning_rate: o.lr ?? 2e-5,
-      warmup_ratio: o.warmupSteps !== undefined ? `${o.warmupSteps} steps` : (o.warmupRatio ?? 0.1),
-      weight_decay: o.weightDecay ?? 0.01,
-      max_grad_norm: o.maxGradNorm ?? 1,
-      scheduler: o.scheduler ?? 'linear',
-      seed: o.seed ?? 12,
-      max_length: model.maxLength,
-      dropout: o.load?.dropout ?? 'model default',
-      freeze_embeddings: o.freezeEmbeddings ?? false,
-    },
+    hyperparameters: cardHyperparameters(args, { dropout: o.load?.dropout, maxLength: model.maxLength }),
     metrics,
     trainingTime: { seconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond },
     backend: backend ? describeBackend(backend) : 'unknown',

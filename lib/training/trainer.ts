@@ -10,28 +10,29 @@ import * as path from 'node:path';
 import { activeBackend } from '../backend/state.js';
 import { tf } from '../tf.js';
 import type { CrossEncoder } from '../cross-encoder.js';
-import { TrainingError, UsageError } from '../errors.js';
+import { TrainingError, TrainingInterruptedError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
-import { Checkpoint } from '../io/checkpoint.js';
+import { WeightsFolder } from '../io/weights.js';
 import { loadWeights } from '../models/load-weights.js';
 import { tensorFrom } from '../parallel/copy.js';
-import { checkThreads, type GradientShare, type Threads } from '../parallel/replica-pool.js';
+import { checkThreads, type GradientShare } from '../parallel/replica-pool.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
+import { makeDir, writeDirAtomic } from '../util/fs.js';
 import { formatDuration, ProgressBar } from '../util/progress.js';
-import { CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint-state.js';
+import { checkpointDir, CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, readTrainerState, writeCheckpoint, type TrainerState } from './checkpoint-state.js';
 import { clipGradients, computeGradients, globalNorm, type StepGradients } from './gradients.js';
 import type { LossSpec } from './losses.js';
 import { microBatchesOf, type MicroBatchJob as Part } from './micro-batch.js';
 import { AdamW } from './optimizer.js';
 import { explainDoesNotFit, gb, microBatchFor, planMemory, type MemoryPlan } from './memory.js';
 import { epochPermutation } from './rng.js';
-import { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './schedule.js';
+import { makeSchedule, resolveWarmupSteps } from './schedule.js';
+import { comparedArgs, diffArgs, resolveTrainingArgs, type ComparedArgs, type TrainingArgs } from './training-args.js';
 import { readLog, TrainingLog, type LogRow } from './training-log.js';
 
-export type LossKind = LossSpec['kind'];
-
-export const DEFAULT_SEED = 12;
+// The options' home is training-args.ts; these stay importable from here, where the API has always had them.
+export { DEFAULT_SEED, type LossKind } from './training-args.js';
 
 export interface TrainExample {
   sentence1: string;
@@ -39,50 +40,19 @@ export interface TrainExample {
   label: number;
 }
 
-export interface TrainerOptions {
+/** The Trainer's options: every training option (defaults and docs in training-args.ts) plus where and how to run. */
+export interface TrainerOptions extends Partial<TrainingArgs> {
   outputDir: string;
-  epochs?: number;
-  /** Stop after this many optimizer steps (overrides epochs for the schedule too). */
-  maxSteps?: number;
-  batchSize?: number;
-  /** Split each batch into micro-batches of at most this size (same gradients, less memory). Default: chosen per batch from a memory estimate. */
-  microBatchSize?: number;
-  lr?: number;
-  warmupRatio?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  maxGradNorm?: number;
-  adamEps?: number;
-  scheduler?: ScheduleKind;
-  seed?: number;
-  shuffle?: boolean;
-  /** Batch examples of similar length together (less padding; order still seeded). */
-  groupByLength?: boolean;
-  loss?: LossKind;
-  posWeight?: number;
-  /** Evaluate every N steps (0: only at epoch ends). */
-  evalSteps?: number;
-  /** Checkpoint every N steps (0: never). */
-  saveSteps?: number;
-  loggingSteps?: number;
-  /** Metric of the evaluator used to keep the best model; higher is better. */
-  metricForBest?: 'spearman' | 'pearson';
-  /** Do not train the embedding tables (changes the recipe; saves memory and time). */
-  freezeEmbeddings?: boolean;
-  /**
-   * Threads computing each step at once (this one plus threads − 1 workers with a model replica each): the batch is
-   * split into that many micro-batches, their gradients summed. Same result as micro-batching up to float rounding,
-   * same dropout masks. A different count than a previous run splits batches differently, so its dropout masks
-   * differ: 'auto' (one per core, at most 4) therefore trains differently on machines with different core counts.
-   * Default 1.
-   */
-  threads?: Threads;
-  /** Threads for scoring the evaluator's pairs (scores do not depend on it). Default 'auto', as predict(). */
-  evalThreads?: Threads;
+  /** Continue from the newest checkpoint in outputDir/checkpoints; the options that change the result must match. */
   resume?: boolean;
   showProgress?: boolean;
   /** Called after each optimizer step (tests use it to simulate crashes). */
   onStep?: (step: number) => void | Promise<void>;
+  /**
+   * Once aborted (the CLI aborts it on Ctrl-C), training stops after the step in progress, writes a checkpoint of
+   * that step, and run() throws TrainingInterruptedError naming it, so the run can continue with `resume`.
+   */
+  stopSignal?: AbortSignal;
 }
 
 export interface EvalPoint {
@@ -102,52 +72,11 @@ export interface TrainResult {
   resumedFrom?: number;
 }
 
-type Resolved = Required<Omit<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep' | 'threads' | 'evalThreads'>> &
-  Pick<TrainerOptions, 'maxSteps' | 'warmupSteps' | 'posWeight' | 'microBatchSize' | 'onStep'> & { threads: number; evalThreads: Threads };
+type Resolved = TrainingArgs & Pick<TrainerOptions, 'onStep' | 'stopSignal'> & { outputDir: string; resume: boolean; showProgress: boolean; threadCount: number };
 
 function resolveOptions(o: TrainerOptions): Resolved {
-  const r: Resolved = {
-    epochs: 4,
-    batchSize: 16,
-    lr: 2e-5,
-    warmupRatio: 0.1,
-    weightDecay: 0.01,
-    maxGradNorm: 1,
-    adamEps: 1e-8,
-    scheduler: 'linear',
-    seed: DEFAULT_SEED,
-    shuffle: true,
-    groupByLength: false,
-    loss: 'bce',
-    evalSteps: 0,
-    saveSteps: 0,
-    loggingSteps: 20,
-    metricForBest: 'spearman',
-    freezeEmbeddings: false,
-    resume: false,
-    showProgress: true,
-    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-    outputDir: o.outputDir,
-  } as Resolved;
-  const posInt = (k: keyof Resolved, min = 1) => {
-    const v = r[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) throw new UsageError(`${String(k)} must be an integer ≥ ${min}, got ${String(v)}`);
-  };
-  posInt('epochs');
-  posInt('batchSize');
-  posInt('microBatchSize');
-  r.threads = checkThreads(o.threads ?? 1);
-  r.evalThreads = o.evalThreads ?? 'auto';
-  checkThreads(r.evalThreads);
-  posInt('maxSteps');
-  posInt('loggingSteps');
-  posInt('evalSteps', 0);
-  posInt('saveSteps', 0);
-  posInt('warmupSteps', 0);
-  if (!(r.lr > 0)) throw new UsageError(`lr must be > 0, got ${r.lr}`);
-  if (!(r.warmupRatio >= 0 && r.warmupRatio <= 1)) throw new UsageError(`warmupRatio must be in [0, 1], got ${r.warmupRatio}`);
-  if (!(r.weightDecay >= 0)) throw new UsageError(`weightDecay must be ≥ 0, got ${r.weightDecay}`);
-  return r;
+  const args = resolveTrainingArgs(o);
+  return { ...args, outputDir: o.outputDir, resume: o.resume ?? false, showProgress: o.showProgress ?? true, onStep: o.onStep, stopSignal: o.stopSignal, threadCount: checkThreads(args.threads) };
 }
 
 export class Trainer {
@@ -204,10 +133,14 @@ export class Trainer {
     return batches;
   }
 
-  private fingerprint(): string {
-    const o = this.opts;
-    const key = JSON.stringify([o.seed, o.batchSize, o.shuffle, o.groupByLength, o.lr, o.scheduler, this.totalSteps, this.train.length, o.loss, o.freezeEmbeddings]);
-    return createHash('sha256').update(key).digest('hex').slice(0, 16);
+  /** What a resumed run must share with the run that wrote its checkpoint (training-args.ts decides what). */
+  private comparedArgs(): ComparedArgs {
+    const c = this.model.config;
+    const d = [c.hiddenDropout, c.attentionDropout, c.classifierDropout];
+    const dropout = d.every((x) => x === d[0]) ? d[0] : `hidden ${d[0]}, attention ${d[1]}, classifier ${d[2]}`;
+    const hash = createHash('sha256');
+    for (const e of this.train) hash.update(`${e.sentence1}\0${e.sentence2}\0${e.label}\n`);
+    return comparedArgs(this.opts, { dropout, maxLength: this.model.maxLength }, { examples: this.train.length, sha256: hash.digest('hex') });
   }
 
   private get lossSpec(): LossSpec {
@@ -230,7 +163,7 @@ export class Trainer {
 
   /** Loss and summed gradients of one step; parts i with i mod threads = w + 1 go to worker w, the rest run here. */
   private async stepGradients(parts: Part[]): Promise<StepGradients> {
-    const threads = this.opts.threads;
+    const threads = this.opts.threadCount;
     // Asked for every step: evaluation may have grown (replaced) the model's pool since the last one.
     const pool = threads > 1 ? await this.model.replicas(threads) : undefined;
     const mine = parts.filter((_, i) => i % threads === 0);
@@ -269,7 +202,7 @@ export class Trainer {
   async run(): Promise<TrainResult> {
     const o = this.opts;
     const out = o.outputDir;
-    await fsp.mkdir(out, { recursive: true });
+    await makeDir(out);
     const total = this.totalSteps;
     const warmup = resolveWarmupSteps({ warmupSteps: o.warmupSteps, warmupRatio: o.warmupRatio, totalSteps: total });
     const lrAt = makeSchedule({ kind: o.scheduler, baseLr: o.lr, warmupSteps: warmup, totalSteps: total });
@@ -277,6 +210,7 @@ export class Trainer {
     const lengths = encoded.map((e) => e.inputIds.length);
     const plan = this.memoryPlan(Math.max(...lengths));
 
+    const args = this.comparedArgs();
     let state: TrainerState = {
       globalStep: 0,
       epoch: 0,
@@ -284,28 +218,29 @@ export class Trainer {
       dropoutSeed: o.seed * 1_000_003 + 1,
       bestMetric: null,
       bestStep: null,
-      fingerprint: this.fingerprint(),
+      trainSeconds: 0,
+      pairsSeen: 0,
+      args,
     };
     let resumedFrom: number | undefined;
+    let lastCheckpoint: string | undefined;
     const logFile = path.join(out, 'log.jsonl');
-    if (o.resume) {
-      const ckpts = await listCheckpoints(out);
-      const last = ckpts[ckpts.length - 1];
-      if (!last) {
-        log.warn(`--resume: no checkpoint in ${path.join(out, CHECKPOINTS_DIR)}; starting from scratch`);
-      } else {
-        const restored = await this.restore(last.dir);
-        if (restored.fingerprint !== state.fingerprint) {
-          throw new TrainingError(`${last.dir} was written with different options (seed, batch size, data, schedule or loss); resume with the same options or start a new output folder`);
-        }
-        state = restored;
-        resumedFrom = state.globalStep;
-        await TrainingLog.truncateAfter(logFile, state.globalStep);
-        log.info(`resumed from ${last.dir} (step ${state.globalStep}, epoch ${state.epoch + 1}, batch ${state.batchInEpoch})`);
-      }
-    } else {
-      await fsp.rm(logFile, { force: true });
+    const last = o.resume ? (await listCheckpoints(out)).pop() : undefined;
+    if (o.resume && !last) log.warn(`resume: no checkpoint in ${path.join(out, CHECKPOINTS_DIR)}; starting from scratch`);
+    if (last) {
+      state = await this.restore(last.dir, args);
+      resumedFrom = state.globalStep;
+      lastCheckpoint = last.dir;
+      log.info(`resumed from ${last.dir} (step ${state.globalStep}, epoch ${state.epoch + 1}, batch ${state.batchInEpoch})`);
     }
+    // Whatever an earlier run logged after the step we start from is logged again: cut it, so no row appears twice.
+    if (last) await TrainingLog.truncateAfter(logFile, state.globalStep);
+    else await fsp.rm(logFile, { force: true });
+    const spe = this.stepsPerEpoch;
+    const resumeStep = state.globalStep;
+    // CSV rows say (epoch, steps); steps -1 is an epoch end, epoch -1 the evaluation before training.
+    await this.evaluator?.truncateCsv(out, (epoch, steps) => epoch < 0 || (steps >= 0 ? steps : (epoch + 1) * spe) <= resumeStep);
+
     this.model.model.dropoutSeed = state.dropoutSeed;
     const seedsPerForward = this.model.model.seedsPerForward();
     const trainLog = new TrainingLog(logFile);
@@ -315,10 +250,11 @@ export class Trainer {
     const bar = new ProgressBar({ total, label: 'train', unit: 'steps', enabled: o.showProgress ? undefined : false });
     bar.update(state.globalStep);
     const t0 = Date.now();
+    const before = { seconds: state.trainSeconds ?? 0, pairs: state.pairsSeen ?? 0 };
     let pairsSeen = 0;
     let window = { loss: 0, steps: 0, pairs: 0, start: Date.now() };
-    let lastCheckpoint: string | undefined = (await listCheckpoints(out)).pop()?.dir;
     const startTensors = tf.memory().numTensors;
+    const elapsed = () => (Date.now() - t0) / 1000;
 
     const evaluate = async (epochEnd: boolean): Promise<void> => {
       if (!this.evaluator) return;
@@ -337,95 +273,113 @@ export class Trainer {
         state.bestMetric = metric;
         state.bestStep = state.globalStep;
         best = point;
-        await saveAtomically(path.join(out, 'best'), (d) => this.model.save(d));
+        await writeDirAtomic(path.join(out, 'best'), (d) => this.model.save(d));
         log.info(`new best ${o.metricForBest} ${metric.toFixed(4)} at step ${state.globalStep}; saved to ${path.join(out, 'best')}`);
       }
     };
+    const save = async (): Promise<void> => {
+      state.trainSeconds = before.seconds + elapsed();
+      state.pairsSeen = before.pairs + pairsSeen;
+      lastCheckpoint = await writeCheckpoint(out, { ...state }, await this.optimizer.getState(), (d) => this.model.save(d));
+    };
+    /** On a stop request: a checkpoint of the step just finished (unless there is one), then stop. */
+    const stopIfAsked = async (): Promise<void> => {
+      if (!o.stopSignal?.aborted) return;
+      bar.done();
+      if (state.globalStep === 0) throw new TrainingInterruptedError(0, total, undefined);
+      if (lastCheckpoint !== checkpointDir(out, state.globalStep)) await save();
+      throw new TrainingInterruptedError(state.globalStep, total, lastCheckpoint);
+    };
 
-    outer: while (state.globalStep < total) {
-      const batches = this.epochBatches(state.epoch, lengths);
-      for (let b = state.batchInEpoch; b < batches.length; b++) {
-        if (state.globalStep >= total) break outer;
-        const idx = batches[b];
-        const lr = lrAt(state.globalStep);
-        const seqLen = Math.max(...idx.map((i) => lengths[i]));
-        const realTokens = idx.reduce((a, i) => a + lengths[i], 0);
-        const planned = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen, realTokens, 4 * this.trainableCount);
-        const microSize = Math.min(planned, Math.ceil(idx.length / o.threads));
-        if (microSize < idx.length && o.microBatchSize === undefined) log.debug(`step ${state.globalStep + 1}: ${idx.length} × ${seqLen} tokens in micro-batches of ${microSize}`);
-        const seedStart = this.model.model.dropoutSeed;
-        const parts = this.microBatches(
-          idx.map((i) => encoded[i]),
-          idx.map((i) => this.train[i].label),
-          microSize,
-          seedStart,
-          seedsPerForward,
-        );
-        let loss: number;
-        let norm: number;
-        {
-          const g = await this.stepGradients(parts);
-          this.model.model.dropoutSeed = seedStart + parts.length * seedsPerForward;
-          loss = g.loss;
-          norm = await globalNorm(g.grads);
-          if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-            tf.dispose([...g.grads.values()]);
-            const where = `step ${state.globalStep + 1} (epoch ${state.epoch + 1}, batch ${b + 1}, examples ${idx.slice(0, 5).map((i) => i + 1).join(', ')}${idx.length > 5 ? ', …' : ''})`;
-            const keep = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
-            throw new TrainingError(`${!Number.isFinite(loss) ? `loss is ${loss}` : `gradient norm is ${norm}`} at ${where}; training stopped before applying it, ${keep}. Lower the learning rate or check the labels.`);
-          }
-          clipGradients(g.grads, norm, o.maxGradNorm);
-          this.optimizer.apply(this.params, g.grads, lr);
-          tf.dispose([...g.grads.values()]);
-        }
-        state.globalStep++;
-        state.batchInEpoch = b + 1;
-        pairsSeen += idx.length;
-        window.loss += loss;
-        window.steps++;
-        window.pairs += idx.length;
-        if (state.globalStep % o.loggingSteps === 0 || state.globalStep === total) {
-          const secs = (Date.now() - window.start) / 1000;
-          const row = {
-            type: 'train' as const,
-            step: state.globalStep,
-            epoch: state.epoch + state.batchInEpoch / batches.length,
-            loss: window.loss / window.steps,
-            lr,
-            grad_norm: norm,
-            pairs_per_s: secs > 0 ? window.pairs / secs : 0,
-          };
-          await trainLog.append(row);
-          if (!bar.enabled) log.info(`step ${row.step}/${total} loss ${row.loss.toFixed(4)} lr ${lr.toExponential(2)} grad_norm ${norm.toFixed(3)} ${row.pairs_per_s.toFixed(1)} pairs/s`);
-          window = { loss: 0, steps: 0, pairs: 0, start: Date.now() };
-        }
-        const elapsed = (Date.now() - t0) / 1000;
-        bar.update(state.globalStep, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${(elapsed > 0 ? pairsSeen / elapsed : 0).toFixed(1)} pairs/s`);
-        state.dropoutSeed = this.model.model.dropoutSeed;
-        if (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) await evaluate(false);
-        if (o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) {
-          lastCheckpoint = await writeCheckpoint(out, { ...state }, await this.optimizer.getState(), (d) => this.model.save(d));
-        }
-        await o.onStep?.(state.globalStep);
+    let batches: number[][] = [];
+    let batchesOf = -1;
+    await stopIfAsked();
+    while (state.globalStep < total) {
+      if (batchesOf !== state.epoch) {
+        batches = this.epochBatches(state.epoch, lengths);
+        batchesOf = state.epoch;
       }
+      const b = state.batchInEpoch;
+      const idx = batches[b];
+      const lr = lrAt(state.globalStep);
+      const seqLen = Math.max(...idx.map((i) => lengths[i]));
+      const realTokens = idx.reduce((a, i) => a + lengths[i], 0);
+      const planned = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen, realTokens, 4 * this.trainableCount);
+      const microSize = Math.min(planned, Math.ceil(idx.length / o.threadCount));
+      if (microSize < idx.length && o.microBatchSize === undefined) log.debug(`step ${state.globalStep + 1}: ${idx.length} × ${seqLen} tokens in micro-batches of ${microSize}`);
+      const seedStart = this.model.model.dropoutSeed;
+      const parts = this.microBatches(
+        idx.map((i) => encoded[i]),
+        idx.map((i) => this.train[i].label),
+        microSize,
+        seedStart,
+        seedsPerForward,
+      );
+      let loss: number;
+      let norm: number;
+      {
+        const g = await this.stepGradients(parts);
+        this.model.model.dropoutSeed = seedStart + parts.length * seedsPerForward;
+        loss = g.loss;
+        norm = await globalNorm(g.grads);
+        if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+          tf.dispose([...g.grads.values()]);
+          const where = `step ${state.globalStep + 1} (epoch ${state.epoch + 1}, batch ${b + 1}, examples ${idx.slice(0, 5).map((i) => i + 1).join(', ')}${idx.length > 5 ? ', …' : ''})`;
+          const keep = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
+          throw new TrainingError(`${!Number.isFinite(loss) ? `loss is ${loss}` : `gradient norm is ${norm}`} at ${where}; training stopped before applying it, ${keep}. Lower the learning rate or check the labels.`);
+        }
+        clipGradients(g.grads, norm, o.maxGradNorm);
+        this.optimizer.apply(this.params, g.grads, lr);
+        tf.dispose([...g.grads.values()]);
+      }
+      state.globalStep++;
+      state.batchInEpoch = b + 1;
+      pairsSeen += idx.length;
+      window.loss += loss;
+      window.steps++;
+      window.pairs += idx.length;
+      if (state.globalStep % o.loggingSteps === 0 || state.globalStep === total) {
+        const secs = (Date.now() - window.start) / 1000;
+        const row = {
+          type: 'train' as const,
+          step: state.globalStep,
+          epoch: state.epoch + state.batchInEpoch / batches.length,
+          loss: window.loss / window.steps,
+          lr,
+          grad_norm: norm,
+          pairs_per_s: secs > 0 ? window.pairs / secs : 0,
+        };
+        await trainLog.append(row);
+        if (!bar.enabled) log.info(`step ${row.step}/${total} loss ${row.loss.toFixed(4)} lr ${lr.toExponential(2)} grad_norm ${norm.toFixed(3)} ${row.pairs_per_s.toFixed(1)} pairs/s`);
+        window = { loss: 0, steps: 0, pairs: 0, start: Date.now() };
+      }
+      bar.update(state.globalStep, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${(elapsed() > 0 ? pairsSeen / elapsed() : 0).toFixed(1)} pairs/s`);
+      state.dropoutSeed = this.model.model.dropoutSeed;
+      if (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) await evaluate(false);
+      // The epoch-end evaluation comes before the step's checkpoint, so a checkpoint always includes every
+      // evaluation up to its step, and a resumed run never repeats or skips one.
       if (state.batchInEpoch >= batches.length) {
         await evaluate(true);
         state.epoch++;
         state.batchInEpoch = 0;
       }
+      if (o.saveSteps > 0 && state.globalStep % o.saveSteps === 0) await save();
+      await o.onStep?.(state.globalStep);
+      await stopIfAsked();
     }
     bar.done();
     const leaked = tf.memory().numTensors - startTensors;
     if (leaked > 0) log.debug(`numTensors grew by ${leaked} during training (optimizer moments are created lazily on step 1)`);
-    const trainSeconds = (Date.now() - t0) / 1000;
-    log.info(`trained ${state.globalStep - (resumedFrom ?? 0)} steps in ${formatDuration(trainSeconds)} (${(pairsSeen / trainSeconds).toFixed(1)} pairs/s)`);
+    const trainSeconds = before.seconds + elapsed();
+    const pairsTotal = before.pairs + pairsSeen;
+    log.info(`trained ${state.globalStep - (resumedFrom ?? 0)} steps in ${formatDuration(elapsed())} (${(pairsSeen / Math.max(elapsed(), 1e-9)).toFixed(1)} pairs/s)`);
     return {
       globalStep: state.globalStep,
       evals,
       best,
       bestDir: best ? path.join(out, 'best') : undefined,
       trainSeconds,
-      pairsPerSecond: trainSeconds > 0 ? pairsSeen / trainSeconds : 0,
+      pairsPerSecond: trainSeconds > 0 ? pairsTotal / trainSeconds : 0,
       resumedFrom,
     };
   }
@@ -460,10 +414,23 @@ export class Trainer {
     return plan;
   }
 
-  /** Load weights, optimizer moments and position from a checkpoint folder. */
-  private async restore(dir: string): Promise<TrainerState> {
-    const ckpt = await Checkpoint.fromDir(dir);
-    loadWeights(this.model.model, ckpt);
+  /**
+   * Load weights, optimizer moments and position from a checkpoint folder, after checking that the options that
+   * change the result are the ones it was written with (all differences listed at once).
+   */
+  private async restore(dir: string, now: ComparedArgs): Promise<TrainerState> {
+    const saved = await readTrainerState(dir);
+    if (!saved.args) {
+      throw new TrainingError(`${path.join(dir, 'trainer_state.json')} was written by an older version that did not record its options, so a resume cannot check them; start the run again (overwrite) or use another output folder`);
+    }
+    const diffs = diffArgs(now, saved.args);
+    if (diffs.length) {
+      throw new UsageError(
+        `cannot resume from ${dir}: ${diffs.length === 1 ? 'an option differs' : `${diffs.length} options differ`} from the run that wrote it:\n  ${diffs.join('\n  ')}\n` +
+          `Resume with the checkpoint's values, or start again with --overwrite (overwrite: true) or another output folder.`,
+      );
+    }
+    loadWeights(this.model.model, await WeightsFolder.fromDir(dir));
     const shapes = new Map(this.params.map(([n, v]) => [n, v.shape as number[]]));
     const { state, optimizer } = await readCheckpoint(dir, shapes);
     this.optimizer.setState(optimizer, shapes);
@@ -473,19 +440,4 @@ export class Trainer {
   dispose(): void {
     this.optimizer.dispose();
   }
-}
-
-/** Save into a temp folder, then swap it into place: readers see the old or the new model, never a mix. */
-export async function saveAtomically(dir: string, save: (d: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  const old = `${dir}.old-${process.pid}`;
-  await fsp.rm(tmp, { recursive: true, force: true });
-  await save(tmp);
-  await fsp.rm(old, { recursive: true, force: true });
-  const had = await fsp.rename(dir, old).then(
-    () => true,
-    () => false,
-  );
-  await fsp.rename(tmp, dir);
-  if (had) await fsp.rm(old, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
  * and per evaluation ({type: 'eval', step, epoch, pearson, spearman, name}). Appends are whole lines.
  */
 import { promises as fsp } from 'node:fs';
-import { writeFileAtomic } from '../util/fs.js';
+import { fsError, writeFileAtomic } from '../util/fs.js';
 
 export interface TrainRow {
   type: 'train';
@@ -49,7 +49,11 @@ export class TrainingLog {
   constructor(readonly file: string) {}
 
   async append(row: LogRow): Promise<void> {
-    await fsp.appendFile(this.file, JSON.stringify(row) + '\n');
+    try {
+      await fsp.appendFile(this.file, JSON.stringify(row) + '\n');
+    } catch (e) {
+      throw fsError(e, this.file); // Node's ENOSPC message names no file
+    }
   }
 
   /** On resume: drop rows logged after the checkpoint step (they will be logged again). */

@@ -13,14 +13,12 @@ export interface ProgressOptions {
   unit?: 'B' | 'pairs' | 'steps';
 }
 
-function fmtBytes(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB'];
-  let i = 0;
-  while (n >= 1000 && i < u.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)}${u[i]}`;
+/** Byte counts as the hub's messages and the download bar show them: decimal units, "12.3 MB". */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${Math.round(n)} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
 }
 
 export function formatDuration(seconds: number): string {
@@ -77,8 +75,8 @@ export class ProgressBar {
     const elapsed = (now - this.start) / 1000;
     const rate = elapsed > 0 ? this.current / elapsed : 0;
     const eta = rate > 0 ? (total - this.current) / rate : NaN;
-    const count = unit === 'B' ? `${fmtBytes(this.current)}/${fmtBytes(total)}` : `${this.current}/${total}`;
-    const rateText = unit === 'B' ? `${fmtBytes(rate)}/s` : `${rate.toFixed(1)} ${unit ?? 'it'}/s`;
+    const count = unit === 'B' ? `${formatBytes(this.current)}/${formatBytes(total)}` : `${this.current}/${total}`;
+    const rateText = unit === 'B' ? `${formatBytes(rate)}/s` : `${rate.toFixed(1)} ${unit ?? 'it'}/s`;
     const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0)}% ${count} ${rateText} ETA ${formatDuration(eta)}${this.extra ? ` ${this.extra}` : ''}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
   }

@@ -1,8 +1,10 @@
-import { createReadStream, promises as fsp } from 'node:fs';
-import * as readline from 'node:readline';
+import { promises as fsp } from 'node:fs';
 import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
-import { DataError, UsageError } from '../../lib/errors.js';
-import { intFlag, threadsFlag } from './flags.js';
+import { decodeUtf8, firstInvalidUtf8 } from '../../lib/data/formats/text.js';
+import { DataError, FileSystemError, UsageError } from '../../lib/errors.js';
+import { fsError } from '../../lib/util/fs.js';
+import { log } from '../../lib/util/log.js';
+import { intFlag, strFlag, threadsFlag, type Flags } from './flags.js';
 
 export const PREDICT_HELP = `cross-encoder predict --model <id|dir> [--input pairs.jsonl|pairs.tsv] [--max-length N] [--batch-size N] [--activation sigmoid|none] [--revision REV]
   [--threads N|auto (default auto: one per core, at most 4; scores do not depend on it)]
@@ -38,31 +40,49 @@ export function parsePairs(lines: string[], source: string, format: 'jsonl' | 't
   return pairs;
 }
 
-async function readLines(input: string | undefined): Promise<string[]> {
-  const stream = input ? createReadStream(input, 'utf-8') : process.stdin;
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  const lines: string[] = [];
-  for await (const l of rl) lines.push(l);
-  return lines;
+/** All of --input (or stdin) as bytes: decoding is strict, so a mis-encoded row is named instead of scored as U+FFFD. */
+async function readInput(input: string | undefined): Promise<Uint8Array> {
+  if (input) {
+    const st = await fsp.stat(input).catch((e: unknown) => Promise.reject(fsError(e, input, 'read')));
+    if (st.isDirectory()) throw new FileSystemError(input, 'read', 'EISDIR', 'it is a folder; --input takes a file of pairs (JSON lines or TSV)');
+    return new Uint8Array(await fsp.readFile(input).catch((e: unknown) => Promise.reject(fsError(e, input, 'read'))));
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
 }
 
-export async function predictCommand(v: Record<string, string | boolean | undefined>): Promise<void> {
-  const model = v.model;
-  if (typeof model !== 'string') throw new UsageError(`--model is required\n${PREDICT_HELP}`);
-  const input = typeof v.input === 'string' ? v.input : undefined;
-  if (input) await fsp.access(input).catch(() => Promise.reject(new DataError(input, 'file not found')));
-  const lines = await readLines(input);
-  const firstData = lines.find((l) => l.trim() !== '') ?? '';
-  const format = input?.endsWith('.tsv') ? 'tsv' : input?.match(/\.jsonl?$/) ? 'jsonl' : firstData.trimStart().startsWith('{') ? 'jsonl' : 'tsv';
-  const pairs = parsePairs(lines, input ?? '<stdin>', format);
+/** Lines of strictly decoded UTF-8 (a BOM dropped); an invalid byte is a DataError naming its line as the row. */
+export function decodeLines(bytes: Uint8Array, source: string): string[] {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad) throw new DataError(source, `is not valid UTF-8 text (byte 0x${bytes[bad.offset].toString(16).toUpperCase().padStart(2, '0')} at byte offset ${bad.offset}); save it as UTF-8`, bad.line);
+  return decodeUtf8(source, bytes).split('\n').map((l) => l.replace(/\r$/, ''));
+}
+
+export async function predictCommand(v: Flags): Promise<void> {
+  const model = strFlag(v, 'model');
+  if (!model) throw new UsageError(`--model is required\n${PREDICT_HELP}`);
+  const input = strFlag(v, 'input');
   const threads = threadsFlag(v) ?? 'auto';
   const act = v.activation;
   if (act !== undefined && act !== 'sigmoid' && act !== 'none' && act !== 'identity' && act !== 'softmax') throw new UsageError(`--activation must be sigmoid or none, got ${String(act)}`);
-  const ce = await CrossEncoder.fromPretrained(model, { maxLength: intFlag(v, 'max-length'), revision: typeof v.revision === 'string' ? v.revision : undefined });
+  const batchSize = intFlag(v, 'batch-size') ?? 32;
+  const maxLength = intFlag(v, 'max-length');
+  const source = input ?? '<stdin>';
+  const lines = decodeLines(await readInput(input), source);
+  const firstData = lines.find((l) => l.trim() !== '') ?? '';
+  const format = input?.endsWith('.tsv') ? 'tsv' : input?.match(/\.jsonl?$/) ? 'jsonl' : firstData.trimStart().startsWith('{') ? 'jsonl' : 'tsv';
+  const pairs = parsePairs(lines, source, format);
+  if (pairs.length === 0) {
+    log.warn(`${source}: read 0 pairs (the input is empty${lines.some((l) => l.trim() !== '') ? ' apart from a header' : ''}); nothing to score`);
+    return;
+  }
+  const ce = await CrossEncoder.fromPretrained(model, { maxLength, revision: strFlag(v, 'revision') });
   try {
     const activation = act === undefined ? undefined : act === 'none' ? 'identity' : act;
-    const scores = await ce.predict(pairs, { batchSize: intFlag(v, 'batch-size') ?? 32, activation, threads });
-    process.stdout.write(scores.map((score) => JSON.stringify({ score })).join('\n') + (scores.length ? '\n' : ''));
+    const scores = await ce.predict(pairs, { batchSize, activation, threads });
+    process.stdout.write(scores.map((score) => JSON.stringify({ score })).join('\n') + '\n');
   } finally {
     ce.dispose();
   }

@@ -2,40 +2,20 @@ import * as path from 'node:path';
 import { loadPairs, loadStsbFromDir, type ReadPairsOptions, type StsbSplit } from '../../lib/data/index.js';
 import { UsageError } from '../../lib/errors.js';
 import { runTrainingJob, type JobOptions, type JobResult, type Split } from '../../lib/training/job.js';
-import type { LossKind } from '../../lib/training/trainer.js';
+import { trainingArgsHelp } from '../../lib/training/training-args.js';
 import { log } from '../../lib/util/log.js';
-import { intFlag, numFlag, oneOf, strFlag, threadsFlag, type Flags } from './flags.js';
+import { intFlag, numFlag, strFlag, trainingArgsFromFlags, trainingFlagOptions, type Flags } from './flags.js';
 
-/** Options shared by `cross-encoder train` and `npm run train:stsb` (node:util parseArgs spec). */
-export const TRAIN_OPTIONS = {
+/** Flags of the job around the training options: data, output, model revision. */
+const JOB_FLAGS = {
   model: { type: 'string' },
   train: { type: 'string' },
   eval: { type: 'string' },
   test: { type: 'string' },
   'data-dir': { type: 'string' },
   output: { type: 'string' },
-  epochs: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'micro-batch-size': { type: 'string' },
-  lr: { type: 'string' },
-  'warmup-ratio': { type: 'string' },
-  'warmup-steps': { type: 'string' },
-  'weight-decay': { type: 'string' },
-  'max-grad-norm': { type: 'string' },
-  seed: { type: 'string' },
-  'eval-steps': { type: 'string' },
-  'save-steps': { type: 'string' },
-  'logging-steps': { type: 'string' },
-  'max-length': { type: 'string' },
-  loss: { type: 'string' },
-  'pos-weight': { type: 'string' },
-  scheduler: { type: 'string' },
-  'max-steps': { type: 'string' },
-  dropout: { type: 'string' },
   resume: { type: 'boolean' },
-  'no-shuffle': { type: 'boolean' },
-  'group-by-length': { type: 'boolean' },
-  'freeze-embeddings': { type: 'boolean' },
+  overwrite: { type: 'boolean' },
   'score-scale': { type: 'string' },
   'skip-invalid': { type: 'boolean' },
   'sentence1-column': { type: 'string' },
@@ -45,20 +25,29 @@ export const TRAIN_OPTIONS = {
   'eval-limit': { type: 'string' },
   revision: { type: 'string' },
   'no-progress': { type: 'boolean' },
-  threads: { type: 'string' },
-  'eval-threads': { type: 'string' },
 } as const;
 
-export const TRAIN_HELP = `cross-encoder train --model <id|dir> --train <hf-id[:split]|file> [--eval <hf-id[:split]|file>] [--test <...>] --output DIR
-  [--epochs 4] [--batch-size 16] [--micro-batch-size N] [--lr 2e-5] [--warmup-ratio 0.1 | --warmup-steps N] [--weight-decay 0.01]
-  [--max-grad-norm 1] [--seed 12] [--eval-steps N] [--save-steps N] [--logging-steps 20] [--max-length N] [--loss bce|mse|ce]
-  [--pos-weight W] [--scheduler linear|constant|constant_with_warmup] [--max-steps N] [--dropout P] [--resume] [--no-shuffle]
-  [--group-by-length] [--freeze-embeddings] [--score-scale 5] [--skip-invalid] [--sentence1-column C] [--sentence2-column C]
-  [--label-column C] [--train-limit N] [--eval-limit N] [--revision REV] [--no-progress]
-  [--threads N|auto] training threads (default 1): each batch is split into N micro-batches of ceil(size/N), computed
-    at once by this thread and N − 1 worker threads; the same results as micro-batches of that size (so a different N
-    gives different dropout masks; 'auto' = one per core, at most 4, so results then depend on the machine)
-  [--eval-threads N|auto] threads for scoring validation/test pairs (default auto; scores do not depend on it)`;
+/** Options shared by `cross-encoder train` and `npm run train:stsb` (node:util parseArgs spec). */
+export const TRAIN_OPTIONS = { ...JOB_FLAGS, ...trainingFlagOptions() };
+
+/** The job's flags (data, output) and then every training option, one per line, from training-args.ts. */
+export const JOB_HELP = `job options:
+  --output DIR             the run's folder; one that holds files needs --resume or --overwrite
+  --resume                 continue from the newest checkpoint in --output (the options marked * must match)
+  --overwrite              replace the results of an earlier run in --output
+  --score-scale S          divide scores by S (STSb's 0-5 scores: 5)
+  --skip-invalid           drop and count malformed rows instead of stopping at the first
+  --sentence1-column C, --sentence2-column C, --label-column C   column names (default sentence1, sentence2, score|label)
+  --train-limit N, --eval-limit N   read at most N rows of the training / evaluation splits
+  --revision REV           hub branch, tag or commit of the model
+  --no-progress            no progress bar (log lines instead)
+training options [default] (* must match on --resume):
+${trainingArgsHelp()}`;
+
+export const TRAIN_HELP = `cross-encoder train --model <id|dir> --train <hf-id[:split]|file> [--eval <hf-id[:split]|file>] [--test <...>] --output DIR [options]
+  Fine-tunes a cross-encoder; writes final/, best/, eval/*.csv, log.jsonl, results.json and a model card into --output.
+  Ctrl-C stops after the current step and writes a checkpoint (--resume continues); a second Ctrl-C exits at once.
+${JOB_HELP}`;
 
 export function readOptions(v: Flags): ReadPairsOptions {
   const columns = { sentence1: strFlag(v, 'sentence1-column'), sentence2: strFlag(v, 'sentence2-column'), label: strFlag(v, 'label-column') };
@@ -109,32 +98,13 @@ export async function loadJobData(v: Flags, defaults: { train?: string; eval?: s
 }
 
 export function trainerOptions(v: Flags): Omit<JobOptions, 'model' | 'output' | 'train' | 'validation' | 'test'> {
-  const dropout = numFlag(v, 'dropout');
+  const { dropout, maxLength, ...args } = trainingArgsFromFlags(v);
   return {
-    epochs: intFlag(v, 'epochs'),
-    batchSize: intFlag(v, 'batch-size'),
-    microBatchSize: intFlag(v, 'micro-batch-size'),
-    lr: numFlag(v, 'lr'),
-    warmupRatio: numFlag(v, 'warmup-ratio'),
-    warmupSteps: intFlag(v, 'warmup-steps', 0),
-    weightDecay: numFlag(v, 'weight-decay'),
-    maxGradNorm: numFlag(v, 'max-grad-norm'),
-    seed: intFlag(v, 'seed', 0),
-    evalSteps: intFlag(v, 'eval-steps', 0),
-    saveSteps: intFlag(v, 'save-steps', 0),
-    loggingSteps: intFlag(v, 'logging-steps'),
-    loss: oneOf<LossKind>(v, 'loss', ['bce', 'mse', 'ce']),
-    posWeight: numFlag(v, 'pos-weight'),
-    scheduler: oneOf(v, 'scheduler', ['linear', 'constant', 'constant_with_warmup'] as const),
-    maxSteps: intFlag(v, 'max-steps'),
+    ...args,
     resume: v.resume === true,
-    shuffle: v['no-shuffle'] !== true,
-    groupByLength: v['group-by-length'] === true,
-    freezeEmbeddings: v['freeze-embeddings'] === true,
+    overwrite: v.overwrite === true,
     showProgress: v['no-progress'] !== true,
-    threads: threadsFlag(v) ?? 1,
-    evalThreads: threadsFlag(v, 'eval-threads') ?? 'auto',
-    load: { maxLength: intFlag(v, 'max-length'), dropout, revision: strFlag(v, 'revision') },
+    load: { maxLength, dropout, revision: strFlag(v, 'revision') },
   };
 }
 
@@ -148,12 +118,12 @@ export function printSummary(r: JobResult): void {
   process.stdout.write(JSON.stringify({ finalDir: r.finalDir, metrics: r.metrics, steps: r.train.globalStep, trainSeconds: r.train.trainSeconds, pairsPerSecond: r.train.pairsPerSecond }) + '\n');
 }
 
-export async function trainCommand(v: Flags): Promise<void> {
+export async function trainCommand(v: Flags, stopSignal?: AbortSignal): Promise<void> {
   const model = strFlag(v, 'model');
   const output = strFlag(v, 'output');
   if (!model || !output) throw new UsageError(`--model and --output are required\n${TRAIN_HELP}`);
   const opts = trainerOptions(v); // flag errors before any data is read
   const data = await loadJobData(v);
-  const r = await runTrainingJob({ model, output: path.resolve(output), ...data, ...opts });
+  const r = await runTrainingJob({ model, output: path.resolve(output), ...data, ...opts, stopSignal });
   printSummary(r);
 }

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CrossEncoder } from '../../lib/cross-encoder.js';
-import { Checkpoint } from '../../lib/io/checkpoint.js';
+import { WeightsFolder } from '../../lib/io/weights.js';
 import { readConfig, type EncoderConfig } from '../../lib/models/config.js';
 import { loadWeights } from '../../lib/models/load-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from '../../lib/models/sequence-classifier.js';
@@ -47,7 +47,7 @@ async function load(name: string): Promise<{ model: SequenceClassifier; cfg: Enc
   const dir = fixtureModel(name);
   const cfg = await readConfig(dir);
   const model = new SequenceClassifier(cfg);
-  const { initialised } = loadWeights(model, await Checkpoint.fromDir(dir), { seed: 0 });
+  const { initialised } = loadWeights(model, await WeightsFolder.fromDir(dir), { seed: 0 });
   return { model, cfg, initialised };
 }
 

@@ -1,5 +1,5 @@
 /**
- * A model's weights as one name → tensor view, whether stored in one `model.safetensors` or sharded via
+ * A model folder's weights (not a training checkpoint: those are lib/training/checkpoint-state.ts) as one name → tensor view, whether stored in one `model.safetensors` or sharded via
  * `model.safetensors.index.json`. We never read `pytorch_model.bin`: it is a pickle, and executing pickles is unsafe.
  */
 import { promises as fsp } from 'node:fs';
@@ -8,27 +8,28 @@ import { SafetensorsError, WeightsError } from '../errors.js';
 import { exists } from '../util/fs.js';
 import { SafetensorsFile, type TensorInfo } from './safetensors.js';
 
-export const SINGLE_FILE = 'model.safetensors';
-export const INDEX_FILE = 'model.safetensors.index.json';
+/** The weight file names, as transformers writes them: the one place they are spelled. */
+export const WEIGHTS_FILE = 'model.safetensors';
+export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
 
-export class Checkpoint {
+export class WeightsFolder {
   private constructor(
     /** What to name in messages: the single file or the index file. */
     readonly source: string,
     private readonly fileOf: ReadonlyMap<string, SafetensorsFile>,
   ) {}
 
-  static async fromFile(file: string): Promise<Checkpoint> {
+  static async fromFile(file: string): Promise<WeightsFolder> {
     const st = await SafetensorsFile.open(file);
-    return new Checkpoint(file, new Map(st.names().map((n) => [n, st])));
+    return new WeightsFolder(file, new Map(st.names().map((n) => [n, st])));
   }
 
   /** Load from a model folder: model.safetensors, else the sharded index. */
-  static async fromDir(dir: string): Promise<Checkpoint> {
-    const single = path.join(dir, SINGLE_FILE);
-    if (await exists(single)) return Checkpoint.fromFile(single);
-    const index = path.join(dir, INDEX_FILE);
-    if (await exists(index)) return Checkpoint.fromIndex(index);
+  static async fromDir(dir: string): Promise<WeightsFolder> {
+    const single = path.join(dir, WEIGHTS_FILE);
+    if (await exists(single)) return WeightsFolder.fromFile(single);
+    const index = path.join(dir, WEIGHTS_INDEX_FILE);
+    if (await exists(index)) return WeightsFolder.fromIndex(index);
     const others = ['pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack'];
     const found: string[] = [];
     for (const o of others) if (await exists(path.join(dir, o))) found.push(o);
@@ -36,10 +37,10 @@ export class Checkpoint {
       ? ` It has ${found.join(', ')}: this library does not execute pickles. Convert in Python: ` +
         `\`from safetensors.torch import save_file; save_file(model.state_dict(), "model.safetensors")\`, or use a hub revision that has model.safetensors.`
       : '';
-    throw new WeightsError(dir, `no ${SINGLE_FILE} or ${INDEX_FILE} in this folder.${hint}`);
+    throw new WeightsError(dir, `no ${WEIGHTS_FILE} or ${WEIGHTS_INDEX_FILE} in this folder.${hint}`);
   }
 
-  static async fromIndex(indexFile: string): Promise<Checkpoint> {
+  static async fromIndex(indexFile: string): Promise<WeightsFolder> {
     let index: unknown;
     try {
       index = JSON.parse(await fsp.readFile(indexFile, 'utf-8'));
@@ -63,7 +64,7 @@ export class Checkpoint {
       if (!st.tensors.has(name)) throw new SafetensorsError(path.join(dir, shard), 'the shard index names this tensor but the shard does not hold it', name);
       fileOf.set(name, st);
     }
-    return new Checkpoint(indexFile, fileOf);
+    return new WeightsFolder(indexFile, fileOf);
   }
 
   names(): string[] {
