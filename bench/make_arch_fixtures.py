@@ -146,6 +146,13 @@ def main():
             })
     expected = {"model": name, "generator": "bench/make_arch_fixtures.py", "transformers": transformers.__version__,
                 "torch": torch.__version__, "attn_implementation": "eager", "cases": cases}
+    if args.arch == "modernbert":
+        # The same weights with classifier_pooling "cls" (first token instead of the masked mean), case 0's batch.
+        model.config.classifier_pooling = "cls"
+        with torch.no_grad():
+            ids, mask, _ = encode(tok, PAIRS, None, args.arch)
+            expected["cls_pooling_logits"] = flat(model(input_ids=ids, attention_mask=mask).logits)
+        model.config.classifier_pooling = "mean"
     (out / "expected.json").write_text(json.dumps(expected) + "\n")
 
     # Three AdamW steps, dropout 0 (the replay loads with dropout: 0), clipping at 1.0.

@@ -274,10 +274,14 @@ export class CrossEncoder {
   }
 }
 
-/** As sentence-transformers: the config's activation_fn if set, else sigmoid for one label, identity otherwise. */
+/**
+ * As sentence-transformers: the config's activation_fn if set, else the pre-v4 key sbert_ce_default_activation_function
+ * (older cross-encoder/ms-marco-* configs), else sigmoid for one label (bge-reranker and other XLM-R rerankers carry
+ * no such key and are scored through a sigmoid), identity otherwise.
+ */
 export function defaultActivation(config: EncoderConfig): Activation {
   const st = config.raw.sentence_transformers as { activation_fn?: unknown } | undefined;
-  const fromConfig = activationFromTorch(st?.activation_fn);
+  const fromConfig = st?.activation_fn !== undefined ? activationFromTorch(st.activation_fn) : activationFromTorch(config.raw.sbert_ce_default_activation_function);
   if (fromConfig) return fromConfig;
   return config.numLabels === 1 ? 'sigmoid' : 'identity';
 }
