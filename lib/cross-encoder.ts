@@ -8,6 +8,7 @@ import { ModelDisposedError, UsageError } from './errors.js';
 import { WeightsFolder } from './io/weights.js';
 import { resolveModelDir, type HubOptions } from './io/hub.js';
 import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
+import { stringifyConfig } from './models/config-json.js';
 import { loadWeights, type LoadReport } from './models/load-weights.js';
 import { saveWeights } from './models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
@@ -243,7 +244,7 @@ export class CrossEncoder {
     this.alive('save');
     await makeDir(dir);
     await saveWeights(this.model, dir);
-    await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(this.savedConfig(), null, 2) + '\n');
+    await writeFileAtomic(path.join(dir, 'config.json'), stringifyConfig(this.savedConfig(), this.config.floatKeys) + '\n');
     await this.tokenizer.save(dir);
   }
 

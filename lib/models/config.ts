@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { floatLiteralKeys } from './config-json.js';
 
 export type Architecture = 'bert' | 'roberta' | 'distilbert' | 'electra' | 'modernbert';
 export type HiddenAct = 'gelu' | 'gelu_new' | 'relu';
@@ -53,6 +54,8 @@ export interface EncoderConfig {
   modernBert?: ModernBertSettings;
   /** The full original JSON, so save() can round-trip keys we do not interpret. */
   raw: Record<string, unknown>;
+  /** Keys config.json wrote as float literals, so save() writes them as floats again (config-json.ts). */
+  floatKeys?: ReadonlySet<string>;
 }
 
 /** What ModernBERT configures beyond the common fields (configuration_modernbert.py). */
@@ -90,7 +93,7 @@ export async function readConfig(dir: string): Promise<EncoderConfig> {
     throw new ConfigError(file, `not valid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError(file, 'config.json is not a JSON object');
-  return parseConfig(json as Json, file);
+  return { ...parseConfig(json as Json, file), floatKeys: floatLiteralKeys(text) };
 }
 
 export function parseConfig(raw: Json, file = 'config.json'): EncoderConfig {
