@@ -180,7 +180,7 @@ def verify():
     tj["pre_tokenizer"] = LEGACY_PRE_TOKENIZER
     (legacy / "tokenizer.json").write_text(json.dumps(tj, ensure_ascii=False, indent=2), encoding="utf-8")
     bad = 0
-    for key, d in ((name, OUT / name), (f"{name}-legacy", legacy)):
+    for key, d in ((name, OUT / name), (f"{name}-legacy", legacy), ("deberta-v2-unigram-stsb", OUT / "deberta-v2-unigram-stsb")):
         tok = AutoTokenizer.from_pretrained(str(d)) if "--transformers" in sys.argv else RustTokenizer(d)
         stsb, odd, count = encode_all(tok)
         want = expected["tokenizers_dirs"][key]
@@ -204,7 +204,7 @@ def main():
         sys.exit(1 if verify() else 0)
     import tokenizers
     import transformers
-    from transformers import AutoTokenizer, XLMRobertaTokenizerFast
+    from transformers import AutoTokenizer, DebertaV2TokenizerFast, XLMRobertaTokenizerFast
 
     work = ROOT / "bench" / "results" / "unigram-work"
     shutil.rmtree(work, ignore_errors=True)
@@ -228,6 +228,15 @@ def main():
     tj["pre_tokenizer"] = LEGACY_PRE_TOKENIZER
     (legacy / "tokenizer.json").write_text(json.dumps(tj, ensure_ascii=False, indent=2), encoding="utf-8")
 
+    # DeBERTa-v2/v3's layout from the same model: DebertaV2Converter (Strip both sides, Precompiled, Replace; a
+    # Sequence pre-tokenizer; [CLS] A [SEP] B [SEP] with type ids; its special tokens added past the vocab).
+    deberta = OUT / "deberta-v2-unigram-stsb"
+    shutil.rmtree(deberta, ignore_errors=True)
+    DebertaV2TokenizerFast(vocab_file=str(model)).save_pretrained(str(deberta))
+    for f in ("spm.model",):
+        if (deberta / f).exists():
+            (deberta / f).unlink()
+
     expected = {
         "generator": "bench/make_unigram_tokenizer.py",
         "transformers": transformers.__version__,
@@ -237,9 +246,9 @@ def main():
         "tokenizers_dirs": {},
     }
     total = 0
-    for d in (out, legacy):
+    for d in (out, legacy, deberta):
         tok = AutoTokenizer.from_pretrained(str(d))
-        assert type(tok).__name__ == "XLMRobertaTokenizerFast", type(tok).__name__
+        assert type(tok).__name__ in ("XLMRobertaTokenizerFast", "DebertaV2TokenizerFast"), type(tok).__name__
         stsb, odd, count = encode_all(tok)
         total += count
         expected["tokenizers_dirs"][d.name] = {"tokenizer_json_sha256": sha256(d / "tokenizer.json"), "stsb": stsb, "odd": odd, "cases": count}

@@ -15,6 +15,8 @@ import { REPO_ROOT, STSB_DIR } from './helpers/paths.js';
 
 const TOKENIZERS = path.join(REPO_ROOT, 'spec', 'fixtures', 'tokenizers');
 const XLMR = path.join(TOKENIZERS, 'xlmr-unigram-stsb');
+/** The same SentencePiece model converted by DebertaV2Converter (Strip, WhitespaceSplit-free Sequence pre-tokenizer, [CLS]/[SEP] past the vocab). */
+const DEBERTA = path.join(TOKENIZERS, 'deberta-v2-unigram-stsb');
 const SPLITS = ['train', 'validation', 'test'] as const;
 
 interface OddCase {
@@ -73,20 +75,30 @@ async function legacyCopy(): Promise<string> {
 describe('Unigram (SentencePiece) tokenizer.json, ids equal to HF Rust tokenizers', function () {
   this.timeout(300_000);
 
-  for (const variant of ['xlmr-unigram-stsb', 'xlmr-unigram-stsb-legacy']) {
+  for (const variant of ['xlmr-unigram-stsb', 'xlmr-unigram-stsb-legacy', 'deberta-v2-unigram-stsb']) {
     describe(variant, () => {
       const want = expected.tokenizers_dirs[variant]!;
       let tok: PairTokenizer;
       let dir: string;
       before(async () => {
-        dir = variant.endsWith('-legacy') ? await legacyCopy() : XLMR;
+        dir = variant.endsWith('-legacy') ? await legacyCopy() : variant.startsWith('deberta') ? DEBERTA : XLMR;
         tok = await PairTokenizer.fromDir(dir, { maxLength: 512 });
       });
       after(async () => {
-        if (dir !== XLMR) await fsp.rm(dir, { recursive: true, force: true });
+        if (dir !== XLMR && dir !== DEBERTA) await fsp.rm(dir, { recursive: true, force: true });
       });
 
-      it('is XLM-R shaped: fairseq ids, <s> A </s></s> B </s>, no token types', () => {
+      if (variant.startsWith('deberta')) {
+        it('is DeBERTa-v2 shaped: [CLS] A [SEP] B [SEP] with type ids, special tokens past the vocab', () => {
+          const e = tok.encodePair('a', 'b');
+          expect(tok.usesTokenTypeIds).to.equal(true);
+          expect(e.inputIds[0]).to.equal(3000);
+          expect(e.inputIds.filter((id) => id === 3001)).to.have.length(2);
+          expect(tok.padTokenId).to.equal(3003);
+        });
+      }
+
+      if (variant.startsWith('xlmr')) it('is XLM-R shaped: fairseq ids, <s> A </s></s> B </s>, no token types', () => {
         expect(tok.numSpecialTokens(true)).to.equal(4);
         expect(tok.usesTokenTypeIds).to.equal(false);
         expect(tok.padTokenId).to.equal(1);
