@@ -1,8 +1,9 @@
 """A reranker fine-tuned and saved by this library loads in Python's sentence-transformers CrossEncoder with the same
-scores (issue 14 acceptance), for the tiny XLM-R, ELECTRA and ModernBERT fixtures.
+scores (issue 14 acceptance), for the tiny XLM-R, ELECTRA, ModernBERT and DeBERTa-v2 fixtures.
 
     bench/.venv/bin/python bench/arch_interop.py --arch xlm-roberta          # sentence-transformers 4.0.1
     bench/.venv/bin/python bench/arch_interop.py --arch electra
+    bench/.venv/bin/python bench/arch_interop.py --arch deberta-v2                # also deberta-v2-separate
     bench/.venv-torch2/bin/python bench/arch_interop.py --arch modernbert    # sentence-transformers 6.2, transformers 5.24
 
 Runs bench/arch_interop.mts (3 training steps on STSb, save), loads the folder with CrossEncoder and compares its raw
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--arch", required=True, choices=["xlm-roberta", "electra", "modernbert"])
+    ap.add_argument("--arch", required=True, choices=["xlm-roberta", "electra", "modernbert", "deberta-v2", "deberta-v2-separate"])
     ap.add_argument("--steps", type=int, default=3)
     args = ap.parse_args()
     import sentence_transformers

@@ -3,6 +3,8 @@
     bench/.venv/bin/python bench/make_arch_fixtures.py --arch xlm-roberta      # transformers 4.46, torch 1.13
     bench/.venv/bin/python bench/make_arch_fixtures.py --arch electra
     bench/.venv-torch2/bin/python bench/make_arch_fixtures.py --arch modernbert  # needs transformers >= 4.48
+    bench/.venv/bin/python bench/make_arch_fixtures.py --arch deberta-v2           # v3 layout
+    bench/.venv/bin/python bench/make_arch_fixtures.py --arch deberta-v2-separate  # v2 layout
 
 Each writes spec/fixtures/models/tiny-<arch>-cross-encoder/: config.json (with the sentence_transformers block),
 model.safetensors, the tokenizer files, expected.json (the format of the other fixtures: per case the pairs, the ids
@@ -16,7 +18,9 @@ bias gets N(0, 0.1) noise, so that no parameter is an identity and each one show
 Tokenizers: xlm-roberta uses the SentencePiece Unigram tokenizer of spec/fixtures/tokenizers/xlmr-unigram-stsb
 (bench/make_unigram_tokenizer.py); electra uses the WordPiece tokenizer of tiny-bert-cross-encoder (ELECTRA's is
 BERT's); modernbert the byte-level BPE tokenizer of tiny-roberta-cross-encoder (ModernBERT's is byte-level BPE too,
-with [CLS]/[SEP] where this one has <s>/</s>; the model does not care which ids frame the pair).
+with [CLS]/[SEP] where this one has <s>/</s>; the model does not care which ids frame the pair); deberta-v2 the
+WordPiece one too (DeBERTa's own SentencePiece layout is checked in spec/tokenizer-unigram.spec.ts: same template,
+[CLS] A [SEP] B [SEP] with type ids).
 """
 import argparse
 import json
@@ -44,6 +48,12 @@ OPTIMIZER = {"type": "AdamW", "lr": 0.005, "betas": [0.9, 0.999], "eps": 1e-08, 
              "schedule": "constant", "max_grad_norm": 1.0}
 
 
+# lr 5e-3 as spec/fixtures/training-steps.json, except where Adam's normalised steps magnify float rounding past the
+# replay's 1e-4 grad-norm check by step 3 (deberta-v2-separate: 1.07e-4 at 5e-3, while step 1 agrees to 5e-7 and the
+# weights after 3 steps to 1e-5, i.e. the gradients are right).
+LR = {"deberta-v2-separate": 1e-3}
+
+
 def config_for(arch, vocab_size):
     import transformers
 
@@ -61,6 +71,20 @@ def config_for(arch, vocab_size):
                                              global_rope_theta=160000.0, local_rope_theta=10000.0, pad_token_id=1, bos_token_id=0,
                                              eos_token_id=2, cls_token_id=0, sep_token_id=2, classifier_pooling="mean",
                                              hidden_activation="gelu", classifier_activation="gelu", norm_eps=1e-5)
+    if arch == "deberta-v2":
+        # DeBERTa-v3's layout (shared position keys, no absolute positions, LayerNorm on the relative embeddings),
+        # with 8 position buckets over 32 positions so that the log buckets are used at these lengths.
+        return transformers.DebertaV2Config(**common, max_position_embeddings=64, type_vocab_size=0, layer_norm_eps=1e-7, pad_token_id=0,
+                                            hidden_act="gelu", relative_attention=True, position_buckets=8, max_relative_positions=32,
+                                            pos_att_type=["p2c", "c2p"], share_att_key=True, norm_rel_ebd="layer_norm",
+                                            position_biased_input=False, pooler_hidden_act="gelu", pooler_dropout=0.0)
+    if arch == "deberta-v2-separate":
+        # DeBERTa-v2's other layout: own pos_key_proj / pos_query_proj, absolute positions added to the input, token
+        # types, embedding_size 16 projected to 32 (embed_proj), c2p only, no bucketing, no relative LayerNorm.
+        return transformers.DebertaV2Config(**common, max_position_embeddings=64, type_vocab_size=2, layer_norm_eps=1e-7, pad_token_id=0,
+                                            hidden_act="gelu", relative_attention=True, position_buckets=-1, max_relative_positions=16,
+                                            pos_att_type="c2p", share_att_key=False, norm_rel_ebd="none", embedding_size=16,
+                                            position_biased_input=True, pooler_hidden_act="gelu", pooler_dropout=0.0)
     raise SystemExit(f"unknown arch {arch}")
 
 
@@ -68,6 +92,8 @@ TOKENIZER_OF = {
     "xlm-roberta": FIXTURES / "tokenizers" / "xlmr-unigram-stsb",
     "electra": FIXTURES / "models" / "tiny-bert-cross-encoder",
     "modernbert": FIXTURES / "models" / "tiny-roberta-cross-encoder",
+    "deberta-v2": FIXTURES / "models" / "tiny-bert-cross-encoder",
+    "deberta-v2-separate": FIXTURES / "models" / "tiny-bert-cross-encoder",
 }
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
 
@@ -91,7 +117,7 @@ def encode(tok, pairs, max_length, arch):
     if max_length is not None:
         kw.update(truncation="longest_first", max_length=max_length)
     enc = tok([p[0] for p in pairs], [p[1] for p in pairs], **kw)
-    types = enc.get("token_type_ids") if arch == "electra" else None
+    types = enc.get("token_type_ids") if arch in ("electra", "deberta-v2", "deberta-v2-separate") else None
     return enc["input_ids"], enc["attention_mask"], types
 
 
@@ -170,7 +196,8 @@ def main():
         {"params": [p for n, p in tmodel.named_parameters() if not nd.search(n)], "weight_decay": OPTIMIZER["weight_decay"]},
         {"params": [p for n, p in tmodel.named_parameters() if nd.search(n)], "weight_decay": 0.0},
     ]
-    opt = torch.optim.AdamW(groups, lr=OPTIMIZER["lr"], betas=tuple(OPTIMIZER["betas"]), eps=OPTIMIZER["eps"])
+    optimizer = dict(OPTIMIZER, lr=LR.get(args.arch, OPTIMIZER["lr"]))
+    opt = torch.optim.AdamW(groups, lr=optimizer["lr"], betas=tuple(optimizer["betas"]), eps=optimizer["eps"])
     loss_fn = torch.nn.BCEWithLogitsLoss()
     steps = []
     for pairs, labels in TRAIN_STEPS:
@@ -195,7 +222,7 @@ def main():
     with torch.no_grad():
         after_logits = tmodel(**kw).logits
     named = dict(tmodel.named_parameters())
-    keep = [n for n in named if n.startswith("classifier") or n.startswith("head.")]
+    keep = [n for n in named if n.startswith("classifier") or n.startswith("head.") or n.startswith("pooler.") or "rel_embeddings" in n]
     keep += [n for n in named if ("layer.1." in n or "layers.1." in n) and n.endswith("weight")][:3]
     keep += [n for n in named if "embeddings" in n and "norm" in n.lower()][:1]
     after = {"input_ids": ids.tolist(), "attention_mask": mask.tolist(),
@@ -203,7 +230,7 @@ def main():
     for n in keep:
         after[n] = [[round(float(x), 7) for x in row] for row in named[n].detach().tolist()] if named[n].dim() == 2 else flat(named[n])
     training = {"start_model": name, "generator": "bench/make_arch_fixtures.py", "transformers": transformers.__version__,
-                "torch": torch.__version__, "optimizer": OPTIMIZER, "loss": "BCEWithLogits, mean over the batch", "steps": steps, "after": after}
+                "torch": torch.__version__, "optimizer": optimizer, "loss": "BCEWithLogits, mean over the batch", "steps": steps, "after": after}
     (out / "training-steps.json").write_text(json.dumps(training) + "\n")
     print(json.dumps({"model": name, "params": sum(p.numel() for p in model.parameters()), "steps": [s["loss"] for s in steps]}))
 

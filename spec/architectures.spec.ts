@@ -1,5 +1,5 @@
 /**
- * The reranker architectures beyond the golden parity (spec/parity/fixtures.spec.ts and training.spec.ts run their
+ * The reranker architectures (XLM-R, ELECTRA, ModernBERT, DeBERTa-v2) beyond the golden parity (spec/parity/fixtures.spec.ts and training.spec.ts run their
  * logits, hidden states and training replays): config reading, parameter names against the checkpoints transformers
  * wrote, ModernBERT's cls pooling, the activation bge-reranker-style configs get, and save → load.
  */
@@ -28,8 +28,8 @@ async function loadsExactly(name: string): Promise<SequenceClassifier> {
   return model;
 }
 
-describe('reranker architectures: XLM-R, ELECTRA, ModernBERT', () => {
-  for (const name of ['tiny-xlm-roberta-cross-encoder', 'tiny-electra-cross-encoder', 'tiny-modernbert-cross-encoder']) {
+describe('reranker architectures: XLM-R, ELECTRA, ModernBERT, DeBERTa-v2', () => {
+  for (const name of ['tiny-xlm-roberta-cross-encoder', 'tiny-electra-cross-encoder', 'tiny-modernbert-cross-encoder', 'tiny-deberta-v2-cross-encoder', 'tiny-deberta-v2-separate-cross-encoder']) {
     it(`${name}: parameter names are exactly the checkpoint's (HF names)`, async () => {
       (await loadsExactly(name)).disposeAll();
     });
@@ -111,6 +111,23 @@ describe('reranker architectures: XLM-R, ELECTRA, ModernBERT', () => {
     });
   });
 
+  describe('DeBERTa-v2', () => {
+    it('reads the v3 layout (shared position keys, buckets, relative LayerNorm) and the v2 one (own projections, absolute positions)', () => {
+      const v3 = parseConfig(rawConfig('tiny-deberta-v2-cross-encoder')).debertaV2!;
+      expect([v3.shareAttKey, v3.positionBuckets, v3.maxRelativePositions, v3.normRelEmbeddings, v3.positionBiasedInput, v3.c2p, v3.p2c]).to.deep.equal([true, 8, 32, true, false, true, true]);
+      const v2 = parseConfig(rawConfig('tiny-deberta-v2-separate-cross-encoder'));
+      expect([v2.debertaV2!.shareAttKey, v2.debertaV2!.positionBiasedInput, v2.debertaV2!.c2p, v2.debertaV2!.p2c, v2.embeddingSize]).to.deep.equal([false, true, true, false, 16]);
+      expect(parseConfig({ ...rawConfig('tiny-deberta-v2-cross-encoder'), pos_att_type: 'p2c|c2p' }).debertaV2!.p2c).to.equal(true);
+    });
+
+    it('refuses the parts it does not implement, naming them', () => {
+      const raw = rawConfig('tiny-deberta-v2-cross-encoder');
+      expect(() => parseConfig({ ...raw, conv_kernel_size: 3 })).to.throw(ConfigError, /conv_kernel_size 3/);
+      expect(() => parseConfig({ ...raw, pos_att_type: ['p2p'] })).to.throw(ConfigError, /pos_att_type/);
+      expect(() => parseConfig({ ...raw, attention_head_size: 4 })).to.throw(ConfigError, /attention_head_size/);
+    });
+  });
+
   describe('score activation', () => {
     it('a bge-reranker-style config (xlm-roberta, one label, no sentence_transformers block) scores through a sigmoid, as CrossEncoder does', () => {
       const { sentence_transformers: _st, ...bge } = rawConfig('tiny-xlm-roberta-cross-encoder');
@@ -119,7 +136,7 @@ describe('reranker architectures: XLM-R, ELECTRA, ModernBERT', () => {
     });
   });
 
-  for (const name of ['tiny-xlm-roberta-cross-encoder', 'tiny-electra-cross-encoder', 'tiny-modernbert-cross-encoder']) {
+  for (const name of ['tiny-xlm-roberta-cross-encoder', 'tiny-electra-cross-encoder', 'tiny-modernbert-cross-encoder', 'tiny-deberta-v2-cross-encoder']) {
     it(`${name}: save() then fromPretrained() gives the same scores and keeps the config`, async () => {
       const pairs: [string, string][] = [
         ['A man is playing a guitar.', 'A man plays the guitar.'],
@@ -141,7 +158,7 @@ describe('reranker architectures: XLM-R, ELECTRA, ModernBERT', () => {
           const orig = rawConfig(name);
           expect(saved.model_type).to.equal(orig.model_type);
           expect(saved.architectures).to.deep.equal(orig.architectures);
-          for (const k of ['embedding_size', 'layer_types', 'local_attention', 'classifier_pooling']) if (k in orig) expect(saved[k]).to.deep.equal(orig[k]);
+          for (const k of ['embedding_size', 'layer_types', 'local_attention', 'classifier_pooling', 'pos_att_type', 'position_buckets']) if (k in orig) expect(saved[k]).to.deep.equal(orig[k]);
         } finally {
           b.dispose();
         }

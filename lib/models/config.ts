@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { floatLiteralKeys } from './config-json.js';
 
-export type Architecture = 'bert' | 'roberta' | 'distilbert' | 'electra' | 'modernbert';
+export type Architecture = 'bert' | 'roberta' | 'distilbert' | 'electra' | 'modernbert' | 'deberta-v2';
 export type HiddenAct = 'gelu' | 'gelu_new' | 'relu';
 
 const MODEL_TYPES: Record<string, Architecture> = {
@@ -19,6 +19,7 @@ const MODEL_TYPES: Record<string, Architecture> = {
   distilbert: 'distilbert',
   electra: 'electra',
   modernbert: 'modernbert',
+  'deberta-v2': 'deberta-v2',
 };
 export const SUPPORTED_MODEL_TYPES = Object.keys(MODEL_TYPES);
 
@@ -52,6 +53,8 @@ export interface EncoderConfig {
   embeddingSize: number;
   /** ModernBERT's own settings; absent for the other architectures. */
   modernBert?: ModernBertSettings;
+  /** DeBERTa-v2/v3's own settings; absent for the other architectures. */
+  debertaV2?: DebertaV2Settings;
   /** The full original JSON, so save() can round-trip keys we do not interpret. */
   raw: Record<string, unknown>;
   /** Keys config.json wrote as float literals, so save() writes them as floats again (config-json.ts). */
@@ -74,6 +77,25 @@ export interface ModernBertSettings {
   classifierActivation: HiddenAct;
   embeddingDropout: number;
   mlpDropout: number;
+}
+
+/** What DeBERTa-v2 configures beyond the common fields (configuration_deberta_v2.py, modeling_deberta_v2.py getattr defaults). */
+export interface DebertaV2Settings {
+  relativeAttention: boolean;
+  /** Relative distances are bucketed (log buckets past positionBuckets / 2) when positionBuckets > 0. */
+  positionBuckets: number;
+  maxRelativePositions: number;
+  /** Content → position and position → content terms of the disentangled attention. */
+  c2p: boolean;
+  p2c: boolean;
+  /** Position keys/queries through the content key/query projections (v3), else their own pos_key_proj / pos_query_proj. */
+  shareAttKey: boolean;
+  /** LayerNorm on the relative embeddings (norm_rel_ebd "layer_norm"). */
+  normRelEmbeddings: boolean;
+  /** Absolute position embeddings added to the input (v2: true, v3: false). */
+  positionBiasedInput: boolean;
+  poolerHiddenAct: HiddenAct;
+  poolerDropout: number;
 }
 
 type Json = Record<string, unknown>;
@@ -150,7 +172,7 @@ export function parseConfig(raw: Json, file = 'config.json'): EncoderConfig {
       positionOffset: 0,
     };
   } else {
-    const pet = raw.position_embedding_type ?? 'absolute';
+    const pet = architecture === 'deberta-v2' ? 'absolute' : (raw.position_embedding_type ?? 'absolute');
     if (pet !== 'absolute') throw new ConfigError(file, `position_embedding_type ${JSON.stringify(pet)} is not supported (only "absolute")`);
     const hiddenDropout = prob('hidden_dropout_prob', 0.1);
     const padTokenId = int('pad_token_id', architecture === 'roberta' ? 1 : 0);
@@ -163,15 +185,23 @@ export function parseConfig(raw: Json, file = 'config.json'): EncoderConfig {
       hiddenAct: act('hidden_act', 'gelu'),
       hiddenDropout,
       attentionDropout: prob('attention_probs_dropout_prob', 0.1),
-      classifierDropout: raw.classifier_dropout == null ? hiddenDropout : prob('classifier_dropout'),
+      classifierDropout:
+        architecture === 'deberta-v2'
+          ? raw.cls_dropout == null
+            ? hiddenDropout
+            : prob('cls_dropout')
+          : raw.classifier_dropout == null
+            ? hiddenDropout
+            : prob('classifier_dropout'),
       maxPositionEmbeddings: int('max_position_embeddings', 512),
-      typeVocabSize: int('type_vocab_size', 2),
-      layerNormEps: num('layer_norm_eps', 1e-12),
+      typeVocabSize: int('type_vocab_size', architecture === 'deberta-v2' ? 0 : 2),
+      layerNormEps: num('layer_norm_eps', architecture === 'deberta-v2' ? 1e-7 : 1e-12),
       padTokenId,
       initializerRange: num('initializer_range', 0.02),
       positionOffset: architecture === 'roberta' ? padTokenId + 1 : 0,
     };
     if (architecture === 'electra') c.embeddingSize = int('embedding_size', c.hiddenSize);
+    if (architecture === 'deberta-v2') Object.assign(c, debertaV2Fields(raw, file, c, { int, num, prob, act }));
   }
   if (c.hiddenSize === 0 || c.numHeads === 0 || c.hiddenSize % c.numHeads !== 0) {
     throw new ConfigError(file, `hidden size ${c.hiddenSize} is not divisible by the number of attention heads ${c.numHeads}`);
@@ -179,6 +209,45 @@ export function parseConfig(raw: Json, file = 'config.json'): EncoderConfig {
   if (c.vocabSize === 0) throw new ConfigError(file, 'vocab_size is 0');
   if (c.padTokenId >= c.vocabSize) throw new ConfigError(file, `pad_token_id ${c.padTokenId} is outside the vocabulary (${c.vocabSize})`);
   return { ...c, embeddingSize: c.embeddingSize ?? c.hiddenSize, architecture, modelType, numLabels, id2label, raw };
+}
+
+/** DeBERTa-v2's keys; what this implementation does not have (the ConvLayer, z_steps, other head sizes) is refused. */
+function debertaV2Fields(raw: Json, file: string, c: { hiddenSize: number; numHeads: number; maxPositionEmbeddings: number }, r: Readers): { embeddingSize: number; debertaV2: DebertaV2Settings } {
+  const conv = raw.conv_kernel_size ?? 0;
+  if (typeof conv === 'number' && conv > 0) throw new ConfigError(file, `DeBERTa-v2 conv_kernel_size ${conv} (the ConvLayer of deberta-v2-xlarge) is not supported`);
+  if (raw.attention_head_size != null && raw.attention_head_size !== c.hiddenSize / c.numHeads) throw new ConfigError(file, 'DeBERTa-v2 attention_head_size other than hidden_size / num_attention_heads is not supported');
+  if (typeof raw.z_steps === 'number' && raw.z_steps > 1) throw new ConfigError(file, 'DeBERTa-v2 z_steps > 1 is not supported');
+  if (raw.pooler_hidden_size != null && raw.pooler_hidden_size !== c.hiddenSize) throw new ConfigError(file, 'DeBERTa-v2 pooler_hidden_size other than hidden_size is not supported');
+  const pat = raw.pos_att_type ?? [];
+  const types = typeof pat === 'string' ? pat.toLowerCase().split('|').map((x) => x.trim()) : Array.isArray(pat) ? pat.map(String) : null;
+  if (!types || types.some((t) => t !== 'c2p' && t !== 'p2c' && t !== '')) throw new ConfigError(file, `DeBERTa-v2 pos_att_type must list c2p and/or p2c, got ${JSON.stringify(pat)}`);
+  const norm = String(raw.norm_rel_ebd ?? 'none').toLowerCase().split('|').map((x) => x.trim());
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'boolean') throw new ConfigError(file, `"${key}" must be true or false, got ${JSON.stringify(raw[key])}`);
+    return v;
+  };
+  const intOrMinus = (key: string): number => {
+    const v = raw[key] ?? -1;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ConfigError(file, `"${key}" must be an integer, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const maxRel = intOrMinus('max_relative_positions');
+  return {
+    embeddingSize: r.int('embedding_size', c.hiddenSize),
+    debertaV2: {
+      relativeAttention: bool('relative_attention', false),
+      positionBuckets: intOrMinus('position_buckets'),
+      maxRelativePositions: maxRel < 1 ? c.maxPositionEmbeddings : maxRel,
+      c2p: types.includes('c2p'),
+      p2c: types.includes('p2c'),
+      shareAttKey: bool('share_att_key', false),
+      normRelEmbeddings: norm.includes('layer_norm'),
+      positionBiasedInput: bool('position_biased_input', true),
+      poolerHiddenAct: r.act('pooler_hidden_act', 'gelu'),
+      poolerDropout: r.prob('pooler_dropout', 0),
+    },
+  };
 }
 
 interface Readers {
@@ -284,7 +353,7 @@ export function withNumLabels(config: EncoderConfig, numLabels: number): Encoder
 
 /** The checkpoint-name prefix HF uses for the encoder inside *ForSequenceClassification (ModernBERT: "model."). */
 export function encoderPrefix(architecture: Architecture): string {
-  return architecture === 'modernbert' ? 'model.' : `${architecture}.`;
+  return architecture === 'modernbert' ? 'model.' : architecture === 'deberta-v2' ? 'deberta.' : `${architecture}.`;
 }
 
 /** HF class names for config.json `architectures`. */
@@ -297,6 +366,7 @@ export function classificationClassName(config: EncoderConfig): string {
     distilbert: 'DistilBert',
     electra: 'Electra',
     modernbert: 'ModernBert',
+    'deberta-v2': 'DebertaV2',
   };
   return `${base[config.modelType] ?? 'Bert'}ForSequenceClassification`;
 }

@@ -7,7 +7,7 @@
 import type { Architecture } from './config.js';
 
 /** The architectures built from BERT's blocks (post-LayerNorm, separate q/k/v, learned positions). */
-export type BertFamily = Exclude<Architecture, 'modernbert'>;
+export type BertFamily = Exclude<Architecture, 'modernbert' | 'deberta-v2'>;
 
 /** Prefix of encoder tensors inside *ForSequenceClassification checkpoints. */
 export const ENCODER_PREFIX: Record<Architecture, string> = {
@@ -16,6 +16,7 @@ export const ENCODER_PREFIX: Record<Architecture, string> = {
   distilbert: 'distilbert.',
   electra: 'electra.',
   modernbert: 'model.',
+  'deberta-v2': 'deberta.',
 };
 
 /** The full name of the word-embedding table (random init zeroes its padding row). */
@@ -107,6 +108,27 @@ export const MODERNBERT_NAMES = {
   block: { attnNorm: 'attn_norm', qkv: 'attn.Wqkv', attnOut: 'attn.Wo', mlpNorm: 'mlp_norm', mlpIn: 'mlp.Wi', mlpOut: 'mlp.Wo' },
   finalNorm: 'final_norm',
   head: { dense: 'head.dense', norm: 'head.norm', classifier: 'classifier' },
+} as const;
+
+/** DeBERTa-v2 (modeling_deberta_v2.py), relative to the encoder prefix "deberta." except `pooler`/`classifier`. */
+export const DEBERTA_V2_NAMES = {
+  embeddings: { word: 'embeddings.word_embeddings', position: 'embeddings.position_embeddings', tokenType: 'embeddings.token_type_embeddings', projection: 'embeddings.embed_proj', norm: 'embeddings.LayerNorm' },
+  layer: (i: number) => `encoder.layer.${i}`,
+  block: {
+    query: 'attention.self.query_proj',
+    key: 'attention.self.key_proj',
+    value: 'attention.self.value_proj',
+    posKey: 'attention.self.pos_key_proj',
+    posQuery: 'attention.self.pos_query_proj',
+    attnOut: 'attention.output.dense',
+    attnNorm: 'attention.output.LayerNorm',
+    ffnIn: 'intermediate.dense',
+    ffnOut: 'output.dense',
+    ffnNorm: 'output.LayerNorm',
+  },
+  relEmbeddings: 'encoder.rel_embeddings',
+  relNorm: 'encoder.LayerNorm',
+  head: { pooler: 'pooler.dense', classifier: 'classifier' },
 } as const;
 
 /** Head modules per architecture, relative to the checkpoint root (the pooler sits under the encoder prefix). */

@@ -25,7 +25,9 @@ export const CROSS_ENCODER_FIXTURES = [
   'tiny-xlm-roberta-cross-encoder',
   'tiny-electra-cross-encoder',
   'tiny-modernbert-cross-encoder',
+  'tiny-deberta-v2-cross-encoder',
+  'tiny-deberta-v2-separate-cross-encoder',
 ] as const;
 
 /** The fixtures above that carry their own training-steps.json (three AdamW steps from real torch). */
-export const ARCH_TRAINING_FIXTURES = ['tiny-xlm-roberta-cross-encoder', 'tiny-electra-cross-encoder', 'tiny-modernbert-cross-encoder'] as const;
+export const ARCH_TRAINING_FIXTURES = ['tiny-xlm-roberta-cross-encoder', 'tiny-electra-cross-encoder', 'tiny-modernbert-cross-encoder', 'tiny-deberta-v2-cross-encoder', 'tiny-deberta-v2-separate-cross-encoder'] as const;
