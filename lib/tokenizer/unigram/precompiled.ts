@@ -76,7 +76,14 @@ export class PrecompiledCharsmap {
   }
 
   static fromBase64(b64: string, file: string): PrecompiledCharsmap {
-    return new PrecompiledCharsmap(new Uint8Array(Buffer.from(b64, 'base64')), file);
+    let bytes: Uint8Array;
+    try {
+      // atob, not Buffer: this file also runs in the browser build.
+      bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    } catch {
+      throw new TokenizerError(file, 'precompiled_charsmap is not valid base64');
+    }
+    return new PrecompiledCharsmap(bytes, file);
   }
 
   /**
