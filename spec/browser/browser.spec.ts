@@ -99,7 +99,7 @@ describe('in the browser (headless chromium)', function () {
       const context = await browser.newContext();
       try {
         const page = await openPage(context, pages.origin, errors);
-        const r = await page.evaluate(([s, repo, fx]) => (globalThis as unknown as Xenc).xenc.replay(s, repo, fx), [setup(backend), repoOf(TRAINING.start_model), TRAINING] as const);
+        const r = await page.evaluate(([s, repo, fx, padded]) => (globalThis as unknown as Xenc).xenc.replay(s, repo, fx, padded), [setup(backend), repoOf(TRAINING.start_model), TRAINING, Boolean(process.env.XENC_PADDED)] as const);
         replays.push(r);
         expect(r.steps).to.equal(3);
         expect(r.lossRel, `loss on ${backend}`).to.be.at.most(1e-5);

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { configureHub, CrossEncoder, initBackend, setWasmPaths, tf, Trainer, type Pair } from '../../lib/browser.js';
 import { readLog, type TrainRow } from '../../lib/training/training-log.js';
 import { disposeInputs, encoderInputs } from '../../lib/models/sequence-classifier.js';
+import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
 
 export interface FixtureCase {
   pairs: [string, string][];
@@ -117,8 +118,9 @@ export interface TrainingFixture {
 }
 
 /** spec/helpers/training-fixture.ts's replay, in the page: the same Trainer, writing into the in-memory file system. */
-async function replay(s: Setup, repo: string, fx: TrainingFixture): Promise<ReplayResult> {
+async function replay(s: Setup, repo: string, fx: TrainingFixture, padded = false): Promise<ReplayResult> {
   await setup(s);
+  setUnpaddedTraining(!padded);
   const model = await CrossEncoder.fromPretrained(repo, { dropout: 0 });
   const examples = fx.steps.flatMap((st) => st.pairs.map(([a, b], i) => ({ sentence1: a, sentence2: b, label: st.labels[i] })));
   const outputDir = `/runs/replay-${s.backend}-${Date.now()}`;
@@ -165,6 +167,6 @@ async function errorOf(f: () => Promise<unknown>): Promise<string> {
   }
 }
 
-const api = { parity, predictOnce, replay, errorOf, CrossEncoder };
+const api = { parity, predictOnce, replay, errorOf, CrossEncoder, tf, initBackend };
 (globalThis as { xenc?: typeof api }).xenc = api;
 export type PageApi = typeof api;
