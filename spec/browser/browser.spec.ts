@@ -4,8 +4,10 @@
  * path with the server stopped, and the training-steps.json replay. Run by `npm run test:browser`.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { CrossEncoder } from '../../lib/index.js';
 import type { Browser, BrowserContext } from 'playwright-core';
 import type { HubServer } from '../helpers/hub-server.js';
 import { CROSS_ENCODER_FIXTURES, fixtureModel, REPO_ROOT } from '../helpers/paths.js';
@@ -91,6 +93,50 @@ describe('in the browser (headless chromium)', function () {
     } finally {
       await context.close();
       await own.stop().catch(() => undefined);
+    }
+  });
+
+  it('loads from a plain URL and from a folder of Files picked with <input webkitdirectory>, with the Hub load\'s logits', async () => {
+    const name = 'tiny-bert-cross-encoder';
+    const pairs: [string, string][] = [['A man is eating food.', 'A man eats bread.'], ['A plane takes off.', 'A cat sleeps.']];
+    const context = await browser.newContext();
+    try {
+      const page = await openPage(context, pages.origin, errors);
+      const fromHub = await page.evaluate(([st, repo, p]) => (globalThis as unknown as Xenc).xenc.predictOnce(st, repo, p), [setup('wasm'), repoOf(name), pairs] as const);
+      const fromUrl = await page.evaluate(([st, url, p]) => (globalThis as unknown as Xenc).xenc.predictFrom(st, url, p), [setup('wasm'), `/models/${name}/`, pairs] as const);
+      await page.setInputFiles('#folder', fixtureModel(name));
+      const fromFiles = await page.evaluate(([st, p]) => (globalThis as unknown as Xenc).xenc.predictFrom(st, '#folder', p), [setup('wasm'), pairs] as const);
+      expect(fromUrl).to.deep.equal(fromHub);
+      expect(fromFiles).to.deep.equal(fromHub);
+      // The URL load asks for every file a model may have; the absent ones answer 404, which the console reports.
+      errors.splice(0, errors.length, ...errors.filter((e) => !/status of 404/.test(e)));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a truncated model.safetensors picked in the page gives the error Node gives, naming the file', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'xenc-browser-bad-'));
+    const bad = path.join(dir, 'bad-model');
+    await fsp.cp(fixtureModel('tiny-bert-cross-encoder'), bad, { recursive: true });
+    const st = path.join(bad, 'model.safetensors');
+    const bytes = await fsp.readFile(st);
+    await fsp.writeFile(st, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const context = await browser.newContext();
+    try {
+      const node = await CrossEncoder.fromPretrained(bad).then(
+        () => 'no error',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+      expect(node).to.match(/^SafetensorsError: .*model\.safetensors .*truncated/);
+      const page = await openPage(context, pages.origin, errors);
+      await page.setInputFiles('#folder', bad);
+      const inPage = await page.evaluate((s) => (globalThis as unknown as Xenc).xenc.loadErrorFromFolder(s), setup('wasm'));
+      // The same error, class and text; only the folder differs (the page's mounted folder vs the temp folder).
+      expect(inPage.replace(/\S*bad-model\//, '<dir>/')).to.equal(node.replace(/\S*bad-model\//, '<dir>/'));
+    } finally {
+      await context.close();
+      await fsp.rm(dir, { recursive: true, force: true });
     }
   });
 

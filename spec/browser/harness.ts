@@ -45,7 +45,8 @@ const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow
 
 /** The test page: index.html, page.js (the bundle) and /wasm/*.wasm, as a bundler's dev server would serve them. */
 export async function startPageServer(bundle: string): Promise<PageServer> {
-  const html = '<!doctype html><meta charset="utf-8"><title>tfjs-cross-encoder browser spec</title><script type="module" src="/page.js"></script>';
+  // The folder picker is what a user would use to load a model from disk (setInputFiles fills it in the spec).
+  const html = '<!doctype html><meta charset="utf-8"><title>tfjs-cross-encoder browser spec</title><input id="folder" type="file" webkitdirectory><script type="module" src="/page.js"></script>';
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     const send = (status: number, type: string, body: string | Uint8Array): void => {
@@ -55,6 +56,15 @@ export async function startPageServer(bundle: string): Promise<PageServer> {
     if (url === '/' || url === '/index.html') return send(200, 'text/html', html);
     if (url === '/page.js') return send(200, 'text/javascript', bundle);
     if (url === '/favicon.ico') return send(204, 'image/x-icon', '');
+    // A fixture model as a plain folder of files at a URL (no Hub API): /models/<name>/<file>.
+    const f = /^\/models\/([\w.-]+)\/([\w.-]+)$/.exec(url);
+    if (f) {
+      fsp.readFile(path.join(fixtureModel(f[1]), f[2])).then(
+        (b) => send(200, 'application/octet-stream', new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+        () => send(404, 'text/plain', 'not found'),
+      );
+      return;
+    }
     const m = /^\/wasm\/([\w.-]+\.wasm)$/.exec(url);
     if (m) {
       fsp.readFile(path.join(wasmDir, m[1])).then(

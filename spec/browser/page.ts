@@ -5,7 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { configureHub, CrossEncoder, initBackend, setWasmPaths, tf, Trainer, type Pair } from '../../lib/browser.js';
+import { configureHub, CrossEncoder, initBackend, mountFiles, setWasmPaths, tf, Trainer, type FileLike, type Pair } from '../../lib/browser.js';
 import { readLog, type TrainRow } from '../../lib/training/training-log.js';
 import { disposeInputs, encoderInputs } from '../../lib/models/sequence-classifier.js';
 import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
@@ -167,6 +167,27 @@ async function errorOf(f: () => Promise<unknown>): Promise<string> {
   }
 }
 
-const api = { parity, predictOnce, replay, errorOf, CrossEncoder, tf, initBackend };
+/** Load from `source`: the folder picked in the page's <input webkitdirectory> ('#folder'), or a URL; then score. */
+async function predictFrom(s: Setup, source: '#folder' | string, pairs: Pair[]): Promise<number[][]> {
+  await setup(s);
+  let dir = source;
+  if (source === '#folder') {
+    const input = (globalThis as unknown as { document: { querySelector(q: string): { files: ArrayLike<FileLike> } } }).document.querySelector('#folder');
+    dir = mountFiles(input.files);
+  }
+  const model = await CrossEncoder.fromPretrained(dir);
+  try {
+    return (await model.logits(pairs, { showProgress: false })).map((r) => [...r]);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The error loading the picked folder gives, as the page would show it to its user. */
+async function loadErrorFromFolder(s: Setup): Promise<string> {
+  return errorOf(() => predictFrom(s, '#folder', [['a', 'b']]));
+}
+
+const api = { predictFrom, loadErrorFromFolder, parity, predictOnce, replay, errorOf, CrossEncoder, tf, initBackend };
 (globalThis as { xenc?: typeof api }).xenc = api;
 export type PageApi = typeof api;
