@@ -34,6 +34,8 @@
  * and not measured: its cells say "refused", and the run goes on with the other builds.
  * Results: a Markdown table on stdout, and bench/results/bench-<date>.{md,json}.
  */
+// Installs the Node platform (files, environment, Hub cache) before any library call.
+import '../lib/platform/node.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** `cross-encoder` command line: predict, train, evaluate, doctor. Thin wrappers over the library. */
+// Installs the Node platform (files, environment, Hub cache) before any library call.
+import '../lib/platform/node.js';
 import { parseArgs } from 'node:util';
 import { doctorCommand } from './commands/doctor.js';
 import { evaluateCommand, EVALUATE_HELP } from './commands/evaluate.js';

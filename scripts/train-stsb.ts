@@ -5,6 +5,8 @@
  * 4 epochs, batch 16, lr 2e-5, 10% warmup; validation before and during training, test at the end.
  * Saves to models/<model>-stsb-<timestamp>/ (final model in final/).
  */
+// Installs the Node platform (files, environment, Hub cache) before any library call.
+import '../lib/platform/node.js';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubError, UsageError } from '../lib/errors.js';

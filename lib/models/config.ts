@@ -3,8 +3,7 @@
  * camembert: same architecture) and DistilBERT use different key names for the same things; everything
  * downstream reads only `EncoderConfig`. MiniLM checkpoints are `bert`.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { ConfigError } from '../errors.js';
 
 export type Architecture = 'bert' | 'roberta' | 'distilbert';

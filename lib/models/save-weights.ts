@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { path } from '../platform/index.js';
 import { tf } from '../tf.js';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
 import { WEIGHTS_FILE } from '../io/weights.js';

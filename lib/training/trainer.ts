@@ -4,9 +4,7 @@
  * global-norm clipping, AdamW with the scheduled learning rate. Evaluation, logging, best-model tracking and
  * resumable checkpoints wrap around it. Every tensor a step creates is disposed, so numTensors stays flat.
  */
-import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path, platform } from '../platform/index.js';
 import { activeBackend } from '../backend/state.js';
 import { tf } from '../tf.js';
 import type { CrossEncoder } from '../cross-encoder.js';
@@ -15,7 +13,8 @@ import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation
 import { WeightsFolder } from '../io/weights.js';
 import { loadWeights } from '../models/load-weights.js';
 import { tensorFrom } from '../parallel/copy.js';
-import { checkThreads, type GradientShare } from '../parallel/replica-pool.js';
+import type { GradientShare } from '../parallel/replica-pool.js';
+import { checkThreads } from '../parallel/threads.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
 import { makeDir, writeDirAtomic } from '../util/fs.js';
@@ -138,7 +137,7 @@ export class Trainer {
     const c = this.model.config;
     const d = [c.hiddenDropout, c.attentionDropout, c.classifierDropout];
     const dropout = d.every((x) => x === d[0]) ? d[0] : `hidden ${d[0]}, attention ${d[1]}, classifier ${d[2]}`;
-    const hash = createHash('sha256');
+    const hash = platform().createSha256();
     for (const e of this.train) hash.update(`${e.sentence1}\0${e.sentence2}\0${e.label}\n`);
     return comparedArgs(this.opts, { dropout, maxLength: this.model.maxLength }, { examples: this.train.length, sha256: hash.digest('hex') });
   }
