@@ -255,7 +255,8 @@ export class SentenceTransformer {
     for (const [idx, m] of this.spec.modules.entries()) {
       // Module folders named as SentenceTransformer.save names them: "<idx>_<Class>".
       const cls = { transformer: 'Transformer', pooling: 'Pooling', dense: 'Dense', normalize: 'Normalize' }[m.kind];
-      const sub = idx === 0 ? '' : `${idx}_${cls}`;
+      // The folder the module came from (the loader and a resumed run read it there), else the name Python gives it.
+      const sub = idx === 0 ? '' : m.path || `${idx}_${cls}`;
       entries.push({ idx, name: String(idx), path: sub, type: `sentence_transformers.models.${cls}` });
       if (idx === 0) continue;
       await makeDir(path.join(dir, sub));
