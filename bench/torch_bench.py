@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch side of `npm run bench`: the same shapes and the very same tokenised batches as the TF.js run.
 
-    bench/.venv/bin/python bench/torch_bench.py --config MODEL_DIR/config.json --batches BATCHES.json --threads 2
+    bench/.venv/bin/python bench/torch_bench.py --config MODEL_DIR/config.json --batches BATCHES.json --threads 2 [--device cuda]
 
 The batches file is written by the TF.js child (scripts/bench/child.ts): padded input ids, attention masks and token
 type ids of every training batch (warm-up + timed) and every inference batch, exactly as the library fed them.
@@ -184,6 +184,7 @@ def main():
     ap.add_argument("--no-transformers", action="store_true", help="use the plain torch re-implementation")
     ap.add_argument("--attn", choices=["eager", "sdpa"], default="eager", help="transformers' attention implementation (default eager: torch 1.13 has no sdpa)")
     ap.add_argument("--kernel-only", action="store_true", help="print the kernel report and exit")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where PyTorch runs (cuda: the GPU run, bench/gpu/run.sh)")
     args = ap.parse_args()
 
     out = {"ok": False, "python": platform.python_version()}
@@ -196,8 +197,22 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     out.update(torch=torch.__version__, threads=torch.get_num_threads())
-    rep = kernel_report(torch)
-    out.update(build=rep["build"], blas=rep["blas"], kernel=rep)
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            out["error"] = f"--device cuda: torch {torch.__version__} sees no CUDA device"
+            print(json.dumps(out))
+            return
+        # No CPU-kernel rule on a GPU: the matmuls are cuBLAS's. TF32 stays as PyTorch's default for matmuls (off), so
+        # both sides compute in float32, as the webgpu backend does.
+        rep = {
+            "build": "cuda",
+            "checks": [],
+            "blas": f"CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, {torch.cuda.get_device_name(0)}, "
+            f"TF32 matmul {'on' if torch.backends.cuda.matmul.allow_tf32 else 'off'}",
+        }
+    else:
+        rep = kernel_report(torch)
+    out.update(build=rep["build"], blas=rep["blas"], kernel=rep, device=args.device)
     if rep.get("refused") or args.kernel_only:
         if rep.get("refused"):
             out["refused"] = rep["refused"]
@@ -236,11 +251,14 @@ def main():
         out["impl"] = "plain torch re-implementation (transformers unavailable)"
         out["attn"] = "eager (plain)"
     out["dtype"] = str(next(model.parameters()).dtype).replace("torch.", "")
+    dev = torch.device(args.device)
+    model.to(dev)
 
     def tensors(b):
-        t = {"input_ids": torch.tensor(b["input_ids"]), "attention_mask": torch.tensor(b["attention_mask"])}
+        # Host → device copies are inside the timed loop on both sides: the library uploads each batch too.
+        t = {"input_ids": torch.tensor(b["input_ids"], device=dev), "attention_mask": torch.tensor(b["attention_mask"], device=dev)}
         if cfg.get("type_vocab_size", 0) > 0 and cfg.get("model_type") != "roberta":
-            t["token_type_ids"] = torch.tensor(b["token_type_ids"])
+            t["token_type_ids"] = torch.tensor(b["token_type_ids"], device=dev)
         return t
 
     def logits_of(o):
@@ -254,13 +272,13 @@ def main():
     marks = [time.perf_counter()]
     for b in train:
         inp = tensors(b)
-        labels = torch.tensor(b["labels"], dtype=torch.float32)
+        labels = torch.tensor(b["labels"], dtype=torch.float32, device=dev)
         loss = loss_fn(logits_of(model(**inp)).view(-1), labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        loss.detach().item()  # wait for the step (a plain float(loss) warns on torch 2.x)
+        loss.detach().item()  # wait for the step, on CUDA too (a plain float(loss) warns on torch 2.x)
         marks.append(time.perf_counter())
     bs = len(train[0]["labels"])
     timed = marks[-1] - marks[warmup]
@@ -277,10 +295,12 @@ def main():
         for _ in range(2):  # warm-up pass, then the timed pass
             t = time.perf_counter()
             for b in data["infer"]:
-                logits_of(model(**tensors(b))).numpy()
+                logits_of(model(**tensors(b))).cpu().numpy()  # the scores on the host, as predict() returns them
             secs = time.perf_counter() - t
     out["infer"] = {"pairs": n, "batchSize": len(data["infer"][0]["input_ids"]), "pairsPerSec": n / secs}
     out["maxRssKB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if args.device == "cuda":
+        out["maxGpuMemMB"] = round(torch.cuda.max_memory_allocated() / 2**20)
     out["ok"] = True
     print(json.dumps(out))
 

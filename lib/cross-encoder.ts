@@ -1,18 +1,18 @@
 /**
  * The user-facing model, mirroring sentence-transformers' CrossEncoder: fromPretrained, predict, rank, save, dispose.
  */
-import * as path from 'node:path';
 import { activateRow, activationFromTorch, activationToTorch, type Activation } from './activation.js';
-import { initBackend, tf } from './backend.js';
+import { tf } from './tf.js';
 import { ModelDisposedError, UsageError } from './errors.js';
 import { WeightsFolder } from './io/weights.js';
-import { resolveModelDir, type HubOptions } from './io/hub.js';
+import type { HubOptions } from './io/hub-options.js';
 import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
 import { stringifyConfig } from './models/config-json.js';
 import { loadWeights, type LoadReport } from './models/load-weights.js';
 import { saveWeights } from './models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
-import { checkThreads, ReplicaPool, type Threads } from './parallel/replica-pool.js';
+import { checkThreads, type Replicas, type Threads } from './parallel/threads.js';
+import { path, platform } from './platform/index.js';
 import { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 import { makeDir, writeFileAtomic } from './util/fs.js';
 import { ProgressBar } from './util/progress.js';
@@ -62,7 +62,7 @@ export interface RankResult {
 const AUTO_MIN_BATCHES = 4;
 
 export class CrossEncoder {
-  private pool: Promise<ReplicaPool> | undefined;
+  private pool: Promise<Replicas> | undefined;
   private disposed = false;
   /** Threads of the running pool (0: none). */
   private liveThreads = 0;
@@ -85,8 +85,9 @@ export class CrossEncoder {
   }
 
   static async fromPretrained(idOrPath: string, opts: FromPretrainedOptions = {}): Promise<CrossEncoder> {
-    await initBackend();
-    const dir = await resolveModelDir(idOrPath, opts);
+    // Both steps are the platform's: Node's backend order and file cache, or a page's (lib/platform/).
+    await platform().initBackend();
+    const dir = await platform().hub.resolveModelDir(idOrPath, opts);
     let config = await readConfig(dir);
     const freshHead = opts.numLabels !== undefined && opts.numLabels !== config.numLabels;
     if (opts.numLabels !== undefined) {
@@ -160,7 +161,7 @@ export class CrossEncoder {
         for (const b of batches) {
           rows.push(await this.batchLogits(b));
           if (show) bar.tick(b.batchSize);
-          await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
+          await platform().yieldToEventLoop(); // let progress and signals through between batches
         }
       }
     } catch (e) {
@@ -195,7 +196,7 @@ export class CrossEncoder {
    * A replica pool with at least `threads` threads: started once, restarted only to grow or after a worker died.
    * Concurrent callers share one start.
    */
-  replicas(threads: number): Promise<ReplicaPool> {
+  replicas(threads: number): Promise<Replicas> {
     this.alive('replicas');
     const current = this.pool;
     this.pool = (async () => {
@@ -203,7 +204,7 @@ export class CrossEncoder {
       if (pool?.usable && pool.threads >= threads) return pool;
       await pool?.dispose();
       this.liveThreads = 0;
-      const started = await ReplicaPool.start(this.model, threads);
+      const started = await platform().startReplicas(this.model, threads);
       this.liveThreads = threads;
       return started;
     })();

@@ -17,12 +17,13 @@
  * stock kernels and gradients, padded rows, all rows in the last block; 1 thread, as replica workers do not take the
  * switch)  --gemm ours,xnnpack (wasm dense products on our GEMM, lib/wasm-gemm, or on tfjs' XNNPACK matMul; default ours)
  * --threads 1,2 (our runs: the library's `threads` option; default 1 and every count up to the core count, at most 2;
- * webgpu rows run 1 thread only)  --webgpu-software / --no-webgpu-software (run webgpu on SwiftShader, the CPU Vulkan
+ * webgpu and tensorflow rows run 1 thread only: one GPU device; TensorFlow's kernels use every core already)  --webgpu-software / --no-webgpu-software (run webgpu on SwiftShader, the CPU Vulkan
  * driver: TFJS_CROSS_ENCODER_WEBGPU=swiftshader in the child; default on when there is no /dev/dri and no /dev/nvidia*;
  * such rows say "on SwiftShader" and are correctness runs, not speed)
  * --no-torch  --torch-threads 2,1 (one PyTorch run per build and count)  --torch-builds debian,pypi (default: every
  * build found: Debian torch 1.13 in bench/.venv, PyPI torch 2.x in bench/.venv-torch2 from bash bench/setup.sh --torch2)
- * --torch-attn eager|sdpa (transformers' attention; default eager, the one torch 1.13 can run)
+ * --torch-attn eager|sdpa (transformers' attention; default eager, the one torch 1.13 can run)  --torch-device cpu|cuda
+ * (cuda: the GPU run, bench/gpu/run.sh; also finds python3 on PATH, where the GPU machine has its CUDA torch)
  * --timeout S (per child, 1200)  --out DIR (bench/results)  --quick
  *
  * Every (shape, backend) runs in its own child process (scripts/bench/child.ts), one after the other, so each peak RSS
@@ -33,6 +34,8 @@
  * and not measured: its cells say "refused", and the run goes on with the other builds.
  * Results: a Markdown table on stdout, and bench/results/bench-<date>.{md,json}.
  */
+// Installs the Node platform (files, environment, Hub cache) before any library call.
+import '../lib/platform/node.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -68,6 +71,7 @@ const { values } = parseArgs({
     'torch-threads': { type: 'string', default: '2,1' },
     'torch-builds': { type: 'string' },
     'torch-attn': { type: 'string', default: 'eager' },
+    'torch-device': { type: 'string', default: 'cpu' },
     threads: { type: 'string' },
     gemm: { type: 'string', default: 'ours' },
     timeout: { type: 'string', default: '1200' },
@@ -109,6 +113,8 @@ if (values['webgpu-software'] && values['no-webgpu-software']) throw new Error('
 const webgpuSoftware = values['webgpu-software'] ?? (values['no-webgpu-software'] ? false : noGpuNode);
 const torchAttn = values['torch-attn']!;
 if (torchAttn !== 'eager' && torchAttn !== 'sdpa') throw new Error(`--torch-attn takes eager or sdpa, got ${torchAttn}`);
+const torchDevice = values['torch-device']!;
+if (torchDevice !== 'cpu' && torchDevice !== 'cuda') throw new Error(`--torch-device takes cpu or cuda, got ${torchDevice}`);
 const torchBuildFilter = values['torch-builds']?.split(',').map((s) => s.trim()).filter(Boolean);
 const stepsFlag = int(values.steps, 'steps');
 const warmup = int(values.warmup, 'warmup', 1) ?? (quick ? 2 : 3);
@@ -121,7 +127,15 @@ const oursThreads = (values.threads ?? Array.from({ length: Math.min(2, os.avail
 const gemms = values.gemm!.split(',').map((g) => g.trim());
 for (const g of gemms) if (g !== 'ours' && g !== 'xnnpack') throw new Error(`--gemm takes ours and/or xnnpack, got ${g}`);
 const batchSize = 16;
+/** The child's entry: its esbuild bundle where the bench itself runs bundled (bench/gpu/run.sh), else tsx. */
+const bundledScripts = process.env.XENC_BUNDLED_SCRIPTS;
+const childEntry = bundledScripts ? [path.join(bundledScripts, 'bench', 'child.mjs')] : ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench', 'child.ts')];
 const outDir = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
+
+/** Backends the `threads` option does not multiply: one GPU device, or TensorFlow's own multi-threaded kernels. */
+function oneThreadOnly(backend: string): boolean {
+  return backend === 'webgpu' || backend === 'tensorflow' || backend.startsWith('tfjs-node');
+}
 
 function backendsFor(shape: ShapeName): string[] {
   if (explicitBackends) return explicitBackends;
@@ -135,9 +149,11 @@ function backendsFor(shape: ShapeName): string[] {
  */
 function findTorchBuilds(): { builds: TorchBuild[]; note: string } {
   const candidates = [path.join(ROOT, 'bench', '.venv', 'bin', 'python'), path.join(ROOT, 'bench', '.venv-torch2', 'bin', 'python'), '/usr/bin/python3'];
+  // The GPU machine's CUDA torch is in whatever python3 its PATH gives (no harness venv travels there).
+  if (torchDevice === 'cuda') candidates.push('python3');
   const builds: TorchBuild[] = [];
   for (const py of candidates) {
-    if (!existsSync(py)) continue;
+    if (py.includes('/') && !existsSync(py)) continue;
     const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__); print(torch.__file__)'], { encoding: 'utf8' });
     if (r.status !== 0) continue;
     const [version, file] = r.stdout.trim().split('\n');
@@ -232,8 +248,9 @@ for (const shapeName of shapeNames) {
     // Our tuned formulation (per GEMM on wasm, per thread count), then the stock one (1 thread) with --stock.
     const variants: Array<{ gemm: 'ours' | 'xnnpack'; threads: number; stock: boolean }> = [];
     for (const gemm of (backend === 'wasm' ? gemms : ['ours']) as Array<'ours' | 'xnnpack'>)
-      for (const threads of oursThreads) if (threads === 1 || backend !== 'webgpu') variants.push({ gemm, threads, stock: false });
-    if (backend === 'webgpu' && oursThreads.some((t) => t > 1)) log(`${shape.label} on webgpu: 1 thread only (replica threads run on wasm or cpu)`);
+      for (const threads of oursThreads) if (threads === 1 || !oneThreadOnly(backend)) variants.push({ gemm, threads, stock: false });
+    if (oneThreadOnly(backend) && oursThreads.some((t) => t > 1))
+      log(`${shape.label} on ${backend}: 1 thread only (${backend === 'webgpu' ? 'replica threads run on wasm or cpu' : "TensorFlow's own thread pool uses every core"})`);
     // The stock cpu row ran past the 1200 s timeout on the tiny shape here (stock embedding gradient: a loop over the
     // whole vocabulary on cpu): only when --backends names cpu.
     if (values.stock && backend === 'cpu' && !explicitBackends) log(`${shape.label} on cpu: no stock row (it takes > 20 min; name cpu in --backends to run it)`);
@@ -269,7 +286,7 @@ for (const shapeName of shapeNames) {
       log(`${shape.label} on ${what}, ${threads} thread${threads > 1 ? 's' : ''}: ${warmup} warm-up + ${steps} timed steps of ${batchSize}, then ${inferSet.length} pairs of inference`);
       const env: NodeJS.ProcessEnv = { TFJS_CROSS_ENCODER_GEMM: gemm };
       if (software) env.TFJS_CROSS_ENCODER_WEBGPU = 'swiftshader';
-      const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench', 'child.ts'), jobFile], timeoutS * 1000, env);
+      const r = await run(process.execPath, [...childEntry, jobFile], timeoutS * 1000, env);
       let res: ChildResult;
       let reported = false;
       try {
@@ -303,7 +320,7 @@ for (const shapeName of shapeNames) {
       // whenever other processes used the cores (measured: MiniLM forward 1240 ms vs 260 ms).
       const n = String(threads);
       const env = { OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE', HF_HUB_OFFLINE: '1' };
-      const args = [path.join(ROOT, 'bench', 'torch_bench.py'), '--config', path.join(modelDir, 'config.json'), '--batches', batchesFile, '--threads', n, '--attn', torchAttn];
+      const args = [path.join(ROOT, 'bench', 'torch_bench.py'), '--config', path.join(modelDir, 'config.json'), '--batches', batchesFile, '--threads', n, '--attn', torchAttn, '--device', torchDevice];
       const r = await run(build.python, args, timeoutS * 1000, env);
       let t: TorchResult;
       try {
@@ -347,6 +364,7 @@ const runInfo: BenchRun = {
     gemm: gemms,
     torchThreads,
     torchAttn,
+    torchDevice,
     threads: oursThreads,
     data: 'STSb train (seeded permutation, seed 12) for training, first test pairs for inference; dynamic padding; default max length',
   },

@@ -4,6 +4,8 @@
  *   npx tsx scripts/create-random-model.ts --out models/bert-tiny-random --tokenizer ../shared/models/bert-base-uncased-tokenizer \
  *     --model-type bert --layers 2 --hidden 128 --heads 2 --intermediate 512 --seed 0
  */
+// Installs the Node platform (files, environment, Hub cache) before any library call.
+import '../lib/platform/node.js';
 import { parseArgs } from 'node:util';
 import { configForShape, createRandomModel } from '../lib/models/random-init.js';
 

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 backends=("$@")
-[[ ${#backends[@]} -gt 0 ]] || backends=(cpu tensorflow webgpu)
+[[ ${#backends[@]} -gt 0 ]] || backends=(wasm cpu tensorflow webgpu)
 reports=$(mktemp -d)
 passed=0
 failed=0

@@ -119,7 +119,7 @@ report="$OUT/gpu-$(date -u +%Y-%m-%dT%H-%M-%S).md"
   echo "# GPU run, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'no nvidia-smi'), $(nproc) CPU cores"
-  echo "- Node $(node --version), Vulkan ICD: ${VK_ICD_FILENAMES:-?}"
+  echo "- Node $(node --version), Vulkan ICD: ${VK_ICD_FILENAMES:-SwiftShader from Chromium (set by the library: TFJS_CROSS_ENCODER_WEBGPU=swiftshader)}"
   echo "- torch: $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda, torch.cuda.get_device_name(0) if torch.cuda.is_available() else "(no CUDA device)")' 2>/dev/null || echo 'not importable')"
   echo
   echo "## Parity suite on webgpu: ${parity_line:-did not finish}"

@@ -1,7 +1,6 @@
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path, platform } from '../platform/index.js';
 import { DataError } from '../errors.js';
-import type { HubOptions } from '../io/hub.js';
+import type { HubOptions } from '../io/hub-options.js';
 import { readPairsFile, readPairsFiles, SUPPORTED_EXTENSIONS } from './read.js';
 import type { PairDataset, ReadPairsOptions } from './types.js';
 
@@ -25,9 +24,8 @@ export function isSplitFile(file: string, split: string): boolean {
 async function loadFromHub(repoId: string, split: string, opts: LoadPairsOptions): Promise<PairDataset> {
   const { hub, ...readOpts } = opts;
   const hubOpts: HubOptions = { ...hub, repoType: 'dataset' };
-  // Loaded on demand: reading local files must not need (or load) the network code.
-  const { hubListFiles, hubDownloadFile } = await import('../io/hub.js');
-  const all = await hubListFiles(repoId, hubOpts);
+  const hubApi = platform().hub;
+  const all = await hubApi.listFiles(repoId, hubOpts);
   const files = all.filter((f) => isSplitFile(f, split)).sort();
   const source = `${repoId}:${split}`;
   if (files.length === 0) {
@@ -35,7 +33,7 @@ async function loadFromHub(repoId: string, split: string, opts: LoadPairsOptions
     throw new DataError(source, `no parquet files for split "${split}" in dataset ${repoId}; parquet files: ${parquet.length ? parquet.join(', ') : '(none)'}`);
   }
   const local: string[] = [];
-  for (const f of files) local.push(await hubDownloadFile(repoId, f, hubOpts));
+  for (const f of files) local.push(await hubApi.downloadFile(repoId, f, hubOpts));
   return readPairsFiles(local, readOpts, source);
 }
 

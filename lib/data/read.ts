@@ -1,5 +1,4 @@
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { DataError } from '../errors.js';
 import { collectPairs, MAX_SKIPPED_REASONS } from './collect.js';
 import { parseCsv } from './formats/csv.js';

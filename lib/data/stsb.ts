@@ -1,5 +1,4 @@
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { DataError } from '../errors.js';
 import { readPairsFiles, SUPPORTED_EXTENSIONS } from './read.js';
 import type { PairDataset, ReadPairsOptions } from './types.js';

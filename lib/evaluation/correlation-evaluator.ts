@@ -3,8 +3,7 @@
  * Spearman against gold labels, and append a row to a CSV that has the same name, header and columns, so
  * tools that read sentence-transformers' eval folders read ours.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import type { PairExample } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';

@@ -13,20 +13,14 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HubError } from '../errors.js';
 import { exists, fsError, makeDir, tempPathFor, trackTemp, writeFileAtomic } from '../util/fs.js';
 
-export type RepoType = 'model' | 'dataset';
+import type { RepoType } from './hub-options.js';
 
-const COMMIT_RE = /^[0-9a-f]{40}$/;
-// Same shape huggingface_hub's validate_repo_id accepts: optional "org/" then a name of word chars, '-', '.'.
-const REPO_ID_RE = /^(?:[\w.-]+\/)?[\w.-]{1,96}$/;
-// Etags and commits become file names, so anything that could escape the folder is refused.
-const SAFE_NAME_RE = /^[A-Za-z0-9._-]+$/;
+export type { RepoType };
 
-export function isCommitSha(revision: string): boolean {
-  return COMMIT_RE.test(revision);
-}
+export { isCommitSha, isSafeName, validateRepoId, validateRepoPath, validateRevision } from './repo-names.js';
+import { isCommitSha, isSafeName } from './repo-names.js';
 
 /** Expand a leading `~` the way a shell would, because env vars like HF_HOME are often written that way in .env files. */
 function expandHome(p: string): string {
@@ -61,46 +55,6 @@ export function hubTokenPath(): string {
       ? path.join(expandHome(env.XDG_CACHE_HOME), 'huggingface')
       : path.join(os.homedir(), '.cache', 'huggingface');
   return path.resolve(home, 'token');
-}
-
-export function validateRepoId(repoId: string): void {
-  if (!REPO_ID_RE.test(repoId) || repoId.includes('..') || repoId.includes('--')) {
-    throw new HubError(
-      `Invalid repo id "${repoId}": expected "name" or "org/name" using letters, digits, '-', '_' and '.' ` +
-        `(no "--" or ".."). If you meant a local folder, it does not exist.`,
-      repoId,
-    );
-  }
-}
-
-/** A repo-relative file path must stay inside the snapshot folder once joined. */
-export function validateRepoPath(repoId: string, filename: string): string[] {
-  const parts = filename.split('/');
-  if (
-    filename === '' ||
-    filename.startsWith('/') ||
-    filename.includes('\\') ||
-    parts.some((p) => p === '' || p === '.' || p === '..')
-  ) {
-    throw new HubError(
-      `Invalid file path "${filename}" for ${repoId}: use a relative path with '/' separators and no '.' or '..' parts.`,
-      repoId,
-      filename,
-    );
-  }
-  return parts;
-}
-
-/** Revisions name files under refs/ (e.g. refs/refs/pr/3), so they get the same containment check. */
-export function validateRevision(repoId: string, revision: string): void {
-  const parts = revision.split('/');
-  if (revision === '' || revision.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new HubError(`Invalid revision "${revision}" for ${repoId}.`, repoId);
-  }
-}
-
-export function isSafeName(name: string): boolean {
-  return SAFE_NAME_RE.test(name) && name !== '.' && name !== '..';
 }
 
 /** `models--org--name`, `datasets--org--name`, or `models--name` for ids without an org. */

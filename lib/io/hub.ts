@@ -27,22 +27,10 @@ import {
 } from './cache.js';
 
 export { hubCacheDir, repoFolderName, type RepoType };
+export type { HubOptions } from './hub-options.js';
+import { TOKENIZER_FILES, UNSUPPORTED_WEIGHTS } from './repo-names.js';
+import type { HubOptions } from './hub-options.js';
 
-export interface HubOptions {
-  /** Branch, tag, commit sha or e.g. `refs/pr/3`; default 'main'. */
-  revision?: string;
-  /** Cache root; default HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub. */
-  cacheDir?: string;
-  /** Default HF_ENDPOINT, else https://huggingface.co. */
-  endpoint?: string;
-  /** Default HF_TOKEN, HUGGING_FACE_HUB_TOKEN, then the token file `huggingface-cli login` writes. '' sends none. */
-  token?: string;
-  /** No network at all; default from HF_HUB_OFFLINE (1/true/yes/on). */
-  offline?: boolean;
-  repoType?: RepoType;
-  /** Byte progress bar on stderr; default true, and drawn only when stderr is a TTY. */
-  showProgress?: boolean;
-}
 
 interface Resolved {
   revision: string;
@@ -54,25 +42,8 @@ interface Resolved {
   showProgress: boolean;
 }
 
-const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-] as const;
-/** Weight formats we refuse, with why, so the error can name what the repo actually has. */
-const UNSUPPORTED_WEIGHTS = [
-  'pytorch_model.bin',
-  'pytorch_model.bin.index.json',
-  'tf_model.h5',
-  'tf_model.h5.index.json',
-  'flax_model.msgpack',
-  'flax_model.msgpack.index.json',
-] as const;
-
-const USER_AGENT = `tfjs-cross-encoder; node/${process.versions.node}`;
+/** Built on first use: nothing reads the process at module scope. */
+const userAgent = (): string => `tfjs-cross-encoder; node/${process.versions.node}`;
 const MAX_REDIRECTS = 10;
 
 function envTrue(v: string | undefined): boolean {
@@ -227,7 +198,7 @@ async function fetchHub(url: string, init: RequestInit, ctx: Ctx): Promise<Respo
 
 function headers(o: Resolved, withAuth: boolean): Record<string, string> {
   const h: Record<string, string> = {
-    'User-Agent': USER_AGENT,
+    'User-Agent': userAgent(),
     // Sizes must be the real byte counts: a gzip'd body would make Content-Length lie about the file.
     'Accept-Encoding': 'identity',
   };

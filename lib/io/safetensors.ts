@@ -7,7 +7,7 @@
  * We validate everything the format promises (bounds, contiguity, sizes, duplicates) so a truncated or corrupt
  * file fails with a message naming the file and tensor instead of producing garbage scores.
  */
-import { promises as fsp } from 'node:fs';
+import { fsp } from '../platform/index.js';
 import { SafetensorsError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 
@@ -251,10 +251,10 @@ export function serializeSafetensors(tensors: TensorToWrite[], metadata: Record<
     header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
-  let json = JSON.stringify(header);
-  const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
-  json += ' '.repeat(pad);
-  const headerBytes = Buffer.from(json, 'utf-8');
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const pad = (8 - (json.byteLength % 8)) % 8;
+  const headerBytes = new Uint8Array(json.byteLength + pad).fill(0x20); // spaces
+  headerBytes.set(json);
   const out = new Uint8Array(8 + headerBytes.byteLength + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
   out.set(headerBytes, 8);

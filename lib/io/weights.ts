@@ -2,8 +2,7 @@
  * A model folder's weights (not a training checkpoint: those are lib/training/checkpoint-state.ts) as one name → tensor view, whether stored in one `model.safetensors` or sharded via
  * `model.safetensors.index.json`. We never read `pytorch_model.bin`: it is a pickle, and executing pickles is unsafe.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { SafetensorsError, WeightsError } from '../errors.js';
 import { exists } from '../util/fs.js';
 import { SafetensorsFile, type TensorInfo } from './safetensors.js';

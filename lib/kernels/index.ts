@@ -149,6 +149,16 @@ export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor, idsOnHost?: Array
 }
 
 /**
+ * Whether training may run dense layers on the real rows only (gatherRows / scatterRows around attention, see
+ * models/layers/transformer-block.ts). Not on WebGL: in headless chromium (SwiftShader) the replay of
+ * training-steps.json gave a step-1 loss 3.3e-2 (relative) off PyTorch's that way and 5e-8 with the padded layers,
+ * while scatterND and gather alone matched cpu exactly; until the cause is found, WebGL trains padded (exact, slower).
+ */
+export function unpaddedRowsUsable(): boolean {
+  return tf.getBackend() !== 'webgl';
+}
+
+/**
  * The inverse of gatherRows for unique ids: a [total, width] tensor holding rows[i] at row ids[i] and zeros elsewhere.
  * Gradient: the rows' share of dy, gathered back (exact).
  */

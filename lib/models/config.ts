@@ -3,8 +3,7 @@
  * camembert: same architecture), DistilBERT, ELECTRA and ModernBERT use different key names for the same things;
  * everything downstream reads only `EncoderConfig`. MiniLM checkpoints are `bert`.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { ConfigError } from '../errors.js';
 import { floatLiteralKeys } from './config-json.js';
 

@@ -3,8 +3,7 @@
  * HF's _init_weights (normal(0, initializer_range) for Linear and Embedding weights, zero biases, LayerNorm 1/0,
  * zero padding row), with a real tokenizer copied from another folder.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { activationToTorch } from '../activation.js';
 import { initBackend } from '../backend.js';
 import { UsageError } from '../errors.js';

@@ -6,14 +6,13 @@
  * step's micro-batches are shared out; gradients are summed as micro-batching sums them (equal up to float
  * rounding). Replicas get the caller's weights through one SharedArrayBuffer, re-sent only when a parameter changed.
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { activeBackend } from '../backend/state.js';
-import { tf } from '../tf.js';
 import { UsageError } from '../errors.js';
+import { tf } from '../tf.js';
 import type { SequenceClassifier } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { LossSpec } from '../training/losses.js';
@@ -35,22 +34,9 @@ function spawnReplica(): Worker {
   return new Worker(boot, { eval: true });
 }
 
-/**
- * A `threads` option: a count, or 'auto' for one per core (at most 4) on wasm/cpu, and 1 elsewhere: tfjs-node is
- * multi-threaded already, and a GPU backend has one device (replicas would only queue on it).
- */
-export type Threads = number | 'auto';
-
-export const MAX_AUTO_THREADS = 4;
-
-/** Resolve and check a `threads` option (after the backend is initialised, for 'auto'). */
-export function checkThreads(threads: Threads): number {
-  const backend = activeBackend()?.name ?? tf.getBackend();
-  if (threads === 'auto') return backend === 'wasm' || backend === 'cpu' ? Math.min(os.availableParallelism(), MAX_AUTO_THREADS) : 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a positive integer or 'auto', got ${String(threads)}`);
-  if (threads > 1 && (backend === 'webgpu' || backend === 'webgl')) throw new UsageError(`threads ${threads}: replica threads run on wasm or cpu; the ${backend} backend has one GPU device (use threads 1)`);
-  return threads;
-}
+// The option itself lives in threads.ts (platform-neutral); re-exported for existing importers.
+export { checkThreads, MAX_AUTO_THREADS, type Threads } from './threads.js';
+import { checkThreads } from './threads.js';
 
 class ReplicaWorker {
   private readonly worker: Worker;

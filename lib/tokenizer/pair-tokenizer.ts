@@ -7,8 +7,7 @@
  * and the special tokens are added here from the tokenizer.json post_processor. That is the order Rust uses too
  * (encode each sequence, truncate leaving room for the added tokens, then post-process).
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { TokenizerError, UsageError } from '../errors.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { byteLevelBpeTokenizerJson, parseMerges, parseVocabJson, parseVocabTxt, tokenContent, wordPieceTokenizerJson } from './legacy.js';

@@ -4,8 +4,7 @@
  * the options the run must keep). A checkpoint is written into a temp folder and renamed into place, so a crash or a
  * full disk never leaves half a checkpoint, and the previous one is removed only once the new one is complete.
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path } from '../platform/index.js';
 import { TrainingError } from '../errors.js';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../io/safetensors.js';
 import { exists, writeDirAtomic, writeFileAtomic } from '../util/fs.js';

@@ -3,14 +3,12 @@
  * the validation split before training, train with periodic evaluation, save the final model, evaluate the test
  * split, and write the artifacts (model card, eval CSVs, log.jsonl, training-curve SVG) into one output folder.
  */
-import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { fsp, path, platform } from '../platform/index.js';
 import { activeBackend, describeBackend } from '../backend/state.js';
 import { CrossEncoder, type FromPretrainedOptions } from '../cross-encoder.js';
 import type { PairExample } from '../data/types.js';
 import { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
-import { checkThreads } from '../parallel/replica-pool.js';
+import { checkThreads } from '../parallel/threads.js';
 import { TrainingError } from '../errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
@@ -80,7 +78,7 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
     const backend = activeBackend();
     if (backend) log.info(`backend: ${describeBackend(backend)}`);
     const threads = checkThreads(args.threads);
-    const cores = os.availableParallelism();
+    const cores = platform().cpuCount();
     const scoring = args.evalThreads;
     log.info(`threads: ${threads} for training, ${scoring === 'auto' ? `auto (${checkThreads('auto')})` : checkThreads(scoring)} for scoring (${cores} cores)`);
     if (threads === 1 && cores > 1 && backend?.name !== 'tensorflow') {

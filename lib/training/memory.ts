@@ -10,7 +10,7 @@
  *              backward intermediate stays alive until the gradient call returns; dense layers, LayerNorm and GELU run
  *              on real tokens only in training, attention on the padded [B, T] layout.
  */
-import * as os from 'node:os';
+import { platform } from '../platform/index.js';
 import type { BackendName } from '../backend/state.js';
 import type { EncoderConfig } from '../models/config.js';
 
@@ -28,7 +28,7 @@ export interface MemoryPlan {
 }
 
 export function planMemory(config: EncoderConfig, counts: { total: number; trainable: number; largestTrainable: number }, backend: BackendName): MemoryPlan {
-  const limitBytes = backend === 'wasm' ? WASM_HEAP_BYTES : Math.floor(os.totalmem() * 0.7);
+  const limitBytes = backend === 'wasm' ? WASM_HEAP_BYTES : Math.floor(platform().totalMemoryBytes() * 0.7);
   const staticBytes = 4 * counts.total + 12 * counts.trainable + 3 * 4 * counts.largestTrainable;
   const { hiddenSize: H, intermediateSize: I, numHeads: A, numLayers: L } = config;
   const batchBytes = (real: number, B: number, T: number) => L * (real * 30 * 4 * (2 * H + I) + B * T * 40 * A * T);

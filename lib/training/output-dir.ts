@@ -3,8 +3,7 @@
  * overwrite_output_dir, a folder that holds files is refused unless the job resumes the run in it or is told to
  * overwrite it; overwriting removes what a run writes (and only that, so `--output .` cannot wipe a checkout).
  */
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { fsp, path, platform } from '../platform/index.js';
 import { FileSystemError, UsageError } from '../errors.js';
 import { exists, fsError, makeDir } from '../util/fs.js';
 import { CHECKPOINTS_DIR, listCheckpoints } from './checkpoint-state.js';
@@ -29,13 +28,7 @@ export interface PreparedOutput {
 const TEMP_NAME = /^(?:.+\.(?:tmp|old)-(\d+)|\..+\.(\d+)\.[0-9a-f]{8}\.tmp)$/;
 
 function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return platform().processAlive(pid);
 }
 
 /** Temp files and folders left by a killed run (kill -9, power loss); a live writer's are left alone. */
@@ -72,7 +65,7 @@ export async function prepareOutputDir(dir: string, opts: { resume: boolean; ove
   const created = await makeDir(dir);
   const prepared: PreparedOutput = { dir, created, finished: false };
   // Fail now, not after the model download and the first epoch, when the folder cannot take a file.
-  const probe = path.join(dir, `.write-test.${process.pid}`);
+  const probe = path.join(dir, `.write-test.${platform().pid}`);
   try {
     await fsp.writeFile(probe, 'tfjs-cross-encoder');
     await fsp.rm(probe);

@@ -5,7 +5,7 @@
  * and the resume check compares exactly the options marked `resume`.
  */
 import { UsageError } from '../errors.js';
-import { checkThreads, type Threads } from '../parallel/replica-pool.js';
+import { checkThreads, type Threads } from '../parallel/threads.js';
 import type { LossSpec } from './losses.js';
 import type { ScheduleKind } from './schedule.js';
 

@@ -2,7 +2,7 @@
  * <output>/log.jsonl: one JSON object per logged step ({type: 'train', step, epoch, loss, lr, grad_norm, pairs_per_s})
  * and per evaluation ({type: 'eval', step, epoch, pearson, spearman, name}). Appends are whole lines.
  */
-import { promises as fsp } from 'node:fs';
+import { fsp } from '../platform/index.js';
 import { fsError, writeFileAtomic } from '../util/fs.js';
 
 export interface TrainRow {

@@ -2,18 +2,15 @@
  * Writing files and folders so that a reader (or a resumed run) sees the old version or the new one, never a mix,
  * and so that a failure (disk full, no permission, Ctrl-C twice) leaves no temp file behind and names the path.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, renameSync, rmSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import * as path from 'node:path';
 import { CrossEncoderError, FileSystemError } from '../errors.js';
+import { fsp, path, platform, type WritableFile } from '../platform/index.js';
 
 /** Temp files and folders this process is writing right now, each with how to clean it up synchronously. */
 const liveTemps = new Map<string, () => void>();
 
 function removeSync(p: string): void {
   try {
-    rmSync(p, { recursive: true, force: true });
+    fsp.rmSync(p, { recursive: true, force: true });
   } catch {
     // Best effort: we are exiting anyway, and the path is named *.tmp.
   }
@@ -39,7 +36,7 @@ export function removeTempsSync(): void {
 
 /** A sibling temp path: same directory, so the final rename is atomic on one file system. */
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.${platform().tempTag()}.tmp`);
 }
 
 const REASONS: Record<string, string> = {
@@ -99,7 +96,7 @@ export async function makeDir(dir: string): Promise<string | undefined> {
  * Write every byte of `data` at the file's position. FileHandle.write may write fewer bytes than asked (a nearly
  * full disk does that) without an error; retrying the rest turns that into the real error, ENOSPC.
  */
-export async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
+export async function writeAll(fh: WritableFile, data: Uint8Array): Promise<void> {
   for (let off = 0; off < data.length; ) {
     const { bytesWritten } = await fh.write(data, off, data.length - off);
     off += bytesWritten;
@@ -133,12 +130,13 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
  * and a failure leaves the old one untouched and no temp behind. Errors name paths under `dir`, not the temp.
  */
 export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  const old = `${dir}.old-${process.pid}`;
+  const pid = platform().pid;
+  const tmp = `${dir}.tmp-${pid}`;
+  const old = `${dir}.old-${pid}`;
   // On a forced exit mid-swap, the old folder goes back in place rather than being lost with the temp.
   const untrack = trackTemp(tmp, () => {
     removeSync(tmp);
-    if (!existsSync(dir) && existsSync(old)) renameSync(old, dir);
+    if (!fsp.existsSync(dir) && fsp.existsSync(old)) fsp.renameSync(old, dir);
     else removeSync(old);
   });
   try {

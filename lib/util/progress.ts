@@ -2,15 +2,17 @@
  * A one-line progress bar for TTYs. On a non-TTY (CI, pipes) it prints nothing per tick, so logs stay clean;
  * callers that want a trace on non-TTYs log their own milestones.
  */
+import { platform, type TextSink } from '../platform/index.js';
+
 export interface ProgressOptions {
   total: number;
   label: string;
-  /** Where to draw; default process.stderr. */
-  stream?: NodeJS.WriteStream;
+  /** Where to draw; default the platform's stderr (process.stderr in Node). */
+  stream?: TextSink;
   /** Force on/off; default: on when the stream is a TTY. */
   enabled?: boolean;
   /** Unit shown after counts, e.g. 'B' formats as bytes. */
-  unit?: 'B' | 'pairs' | 'steps';
+  unit?: 'B' | 'pairs' | 'texts' | 'steps';
 }
 
 /** Byte counts as the hub's messages and the download bar show them: decimal units, "12.3 MB". */
@@ -36,12 +38,12 @@ export class ProgressBar {
   private current = 0;
   private readonly start = Date.now();
   private lastDraw = 0;
-  private readonly stream: NodeJS.WriteStream;
+  private readonly stream: TextSink;
   readonly enabled: boolean;
   private extra = '';
 
   constructor(private readonly opts: ProgressOptions) {
-    this.stream = opts.stream ?? process.stderr;
+    this.stream = opts.stream ?? platform().stderr;
     this.enabled = opts.enabled ?? Boolean(this.stream.isTTY);
   }
 

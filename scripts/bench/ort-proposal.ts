@@ -10,6 +10,8 @@
  *
  * Same 256 STSb test pairs, length-sorted batches of 32, as `npm run bench`; second of two passes timed.
  */
+// Installs the Node platform (files, environment, Hub cache) before any library call.
+import '../../lib/platform/node.js';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { CrossEncoder } from '../../lib/cross-encoder.js';

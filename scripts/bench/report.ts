@@ -37,6 +37,8 @@ export interface BenchRun {
     torchThreads: number[];
     /** transformers' attention implementation asked for (--torch-attn). */
     torchAttn: string;
+    /** Where PyTorch ran (--torch-device): cpu, or cuda in the GPU run. */
+    torchDevice?: string;
     /** Our thread counts (the library's `threads` option). */
     threads?: number[];
     /** Dense-product kernels compared on wasm (--gemm). */
@@ -105,6 +107,7 @@ export function markdownReport(run: BenchRun): string {
   // Every PyTorch build, its matmul kernel and whether it was accepted.
   const builds = run.torchBuilds ?? [];
   if (builds.length) {
+    if (s.torchDevice === 'cuda') lines.push('PyTorch on CUDA (--torch-device cuda): float32, the same token batches; host-to-device copies and reading the scores back are inside its timed loop, as in ours.');
     lines.push(`PyTorch builds (${s.torchThreads.join(' and ')} thread(s) each, in separate runs: torch.set_num_threads + OMP_NUM_THREADS/OPENBLAS_NUM_THREADS/MKL_NUM_THREADS, OMP_WAIT_POLICY=PASSIVE, as spin-waiting made 2-thread torch 5× slower on a shared machine):`);
     for (const b of builds) {
       const t = allTorch.find((x) => x.build === b.label && (x.kernel || x.ok)) ?? allTorch.find((x) => x.build === b.label);

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configForShape } from '../../lib/models/random-init.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED = path.resolve(ROOT, '../shared');
+/** XENC_REPO_ROOT / XENC_SHARED: where the bench runs bundled (bench/gpu/run.sh), the bundle sits elsewhere. */
+export const ROOT = process.env.XENC_REPO_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED = process.env.XENC_SHARED ?? path.resolve(ROOT, '../shared');
 
 export type ShapeName = 'tiny' | 'minilm' | 'distilroberta';
 

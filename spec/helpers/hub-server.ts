@@ -41,6 +41,11 @@ export interface HubServerOptions {
   cdn?: 'other-origin' | 'same-origin';
   /** Old repo id → new id; /resolve/ on the old id answers 307 with a relative Location, like a renamed repo. */
   renamed?: Record<string, string>;
+  /**
+   * Answer as the real Hub does to a web page: Access-Control-Allow-Origin * on every response (the CDN's too), the
+   * headers the client reads exposed, and preflights (an Authorization header causes one) answered 204.
+   */
+  cors?: boolean;
 }
 
 export interface LoggedRequest {
@@ -243,6 +248,15 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       const url = req.url ?? '/';
       requests.push({ server, method: req.method ?? '?', url, authorization: req.headers.authorization });
       const pathname = url.split('?')[0] ?? '/';
+      if (opts.cors) {
+        res.setHeader('Access-Control-Allow-Origin', '*');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization');
+        res.setHeader('Access-Control-Expose-Headers', 'ETag, X-Repo-Commit, X-Linked-Etag, X-Linked-Size, X-Error-Code, X-Error-Message, Content-Length');
+        if (req.method === 'OPTIONS') {
+          res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, HEAD' });
+          return void res.end();
+        }
+      }
       const run = async (): Promise<void> => {
         let m: RegExpMatchArray | null;
         if ((m = pathname.match(/^\/cdn\/([0-9a-f]{64}\/[^/]+)$/))) {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
  * bundled (bench/gpu: the bundle does not sit in spec/helpers).
  */
 export const REPO_ROOT = process.env.XENC_REPO_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** CI clones the repo beside shared/, as in development. */
-export const SHARED = path.resolve(REPO_ROOT, '..', 'shared');
+/** CI clones the repo beside shared/, as in development; XENC_SHARED overrides it (bench/gpu/run.sh carries its own). */
+export const SHARED = process.env.XENC_SHARED ?? path.resolve(REPO_ROOT, '..', 'shared');
 export const STSB_DIR = path.join(SHARED, 'data', 'stsb');
 export const FIXTURE_MODELS = path.join(REPO_ROOT, 'spec', 'fixtures', 'models');
 

@@ -1,4 +1,4 @@
-import { activation, attentionContext, attentionScores, dropoutOp, gatherRows, scaledMaskedSoftmax, scatterRows } from '../../kernels/index.js';
+import { activation, attentionContext, attentionScores, dropoutOp, gatherRows, scaledMaskedSoftmax, scatterRows, unpaddedRowsUsable } from '../../kernels/index.js';
 import { tf } from '../../tf.js';
 import type { EncoderConfig } from '../config.js';
 import type { BlockNames } from '../weight-names.js';
@@ -74,7 +74,7 @@ export class TransformerBlock extends Module {
    */
   forward(x: tf.Tensor3D, maskBias: tf.Tensor4D, ctx: ForwardContext, firstTokenOnly = false, realRows?: RealRows | null): tf.Tensor3D {
     const [B, T, H] = x.shape;
-    const rows = ctx.training && unpaddedTraining ? (realRows ?? null) : null;
+    const rows = ctx.training && unpaddedTraining && unpaddedRowsUsable() ? (realRows ?? null) : null;
     if (!rows) {
       const xq = firstTokenOnly ? (tf.slice(x, [0, 0, 0], [B, 1, H]) as tf.Tensor3D) : x;
       const context = this.attention(this.query.forward(xq), this.key.forward(x), this.value.forward(x), B, xq.shape[1], T, maskBias, ctx);

@@ -2,8 +2,7 @@
  * The GEMM's JS side: feature detection (relaxed SIMD), instantiation against a wasm heap, and the pack-and-multiply
  * call with scratch memory from that heap. The kernels themselves and why they look as they do: kernels.ts.
  */
-import * as v8 from 'node:v8';
-
+import { platform } from '../../../platform/index.js';
 import { gemmModuleBytes, packedABytes, passLengthFor } from './kernels.js';
 
 export { gemmModuleBytes, packedABytes, passLengthFor };
@@ -62,7 +61,8 @@ export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 /** Whether `x` is a WebAssembly.Memory we can import: not a shared one (the module declares a plain memory). */
 export function isPlainWasmMemory(x: unknown): x is WasmMemory {
-  return x instanceof wasmApi.Memory && !(x.buffer instanceof SharedArrayBuffer);
+  // A page that is not cross-origin isolated has no SharedArrayBuffer at all, and then no shared memory either.
+  return x instanceof wasmApi.Memory && !(typeof SharedArrayBuffer !== 'undefined' && x.buffer instanceof SharedArrayBuffer);
 }
 
 let relaxedSimd: boolean | undefined;
@@ -76,8 +76,7 @@ function relaxedSimdAvailable(): boolean {
   if (relaxedSimd !== undefined) return relaxedSimd;
   const probe = gemmModuleBytes(true);
   let ok = wasmApi.validate(probe);
-  if (!ok && process.env.TFJS_CROSS_ENCODER_RELAXED_SIMD !== '0') {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (!ok && platform().env('TFJS_CROSS_ENCODER_RELAXED_SIMD') !== '0' && platform().enableRelaxedSimd()) {
     ok = wasmApi.validate(probe);
   }
   relaxedSimd = ok;

@@ -155,7 +155,7 @@ function section(id: number, content: number[]): number[] {
 }
 
 function name(s: string): number[] {
-  const bytes = [...Buffer.from(s, 'utf8')];
+  const bytes = [...new TextEncoder().encode(s)];
   return [...uleb(bytes.length), ...bytes];
 }
 
