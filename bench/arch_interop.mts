@@ -8,6 +8,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import '../lib/platform/node.ts'; // library modules imported directly need the Node platform installed first
 import { CrossEncoder } from '../lib/cross-encoder.ts';
 import { Trainer } from '../lib/training/trainer.ts';
 

@@ -45,34 +45,34 @@ function bucketPosition(rel: number, bucketSize: number, maxPosition: number): n
 }
 
 /**
- * Flat gather indices for the two position terms on [B·heads·T, 2·span] score rows:
- *   c2p[bh, i, j] = C[bh, i, clamp(δ(i, j) + span)],  p2c[bh, i, j] = P[bh, j, clamp(−δ(j, i) + span)]
- * (the p2c gather and HF's transpose(-1, -2) in one index).
+ * Row indices for the two position terms, over score tables laid out [T · 2·span, B·heads] (one row per query or
+ * key position and relative bucket, the batch and heads across):
+ *   c2p[i, j] = C[i, clamp(δ(i, j) + span)],  p2c[i, j] = P[j, clamp(−δ(j, i) + span)]
+ * (the p2c gather and HF's transpose(-1, -2) in one index). T² indices, shared by every sequence and head.
  */
-function positionIndices(BH: number, T: number, s: DebertaV2Settings, span: number): { c2p: Int32Array; p2c: Int32Array } {
+function positionIndices(T: number, s: DebertaV2Settings, span: number): { c2p: Int32Array; p2c: Int32Array } {
   const rel = new Int32Array(T * T);
   for (let i = 0; i < T; i++) {
     for (let j = 0; j < T; j++) rel[i * T + j] = s.positionBuckets > 0 && s.maxRelativePositions > 0 ? bucketPosition(i - j, s.positionBuckets, s.maxRelativePositions) : i - j;
   }
   const clamp = (v: number) => Math.min(Math.max(v, 0), 2 * span - 1);
-  const c2p = new Int32Array(BH * T * T);
-  const p2c = new Int32Array(BH * T * T);
-  for (let bh = 0; bh < BH; bh++) {
-    for (let i = 0; i < T; i++) {
-      for (let j = 0; j < T; j++) {
-        const o = (bh * T + i) * T + j;
-        c2p[o] = (bh * T + i) * 2 * span + clamp(rel[i * T + j]! + span);
-        p2c[o] = (bh * T + j) * 2 * span + clamp(-rel[j * T + i]! + span);
-      }
+  const c2p = new Int32Array(T * T);
+  const p2c = new Int32Array(T * T);
+  for (let i = 0; i < T; i++) {
+    for (let j = 0; j < T; j++) {
+      c2p[i * T + j] = i * 2 * span + clamp(rel[i * T + j]! + span);
+      p2c[i * T + j] = j * 2 * span + clamp(-rel[j * T + i]! + span);
     }
   }
   return { c2p, p2c };
 }
 
-/** scores[bh·T·2span] gathered at flat indices → [B, heads, T, T]. */
-function gatherScores(scores: tf.Tensor4D, idx: Int32Array, B: number, heads: number, T: number): tf.Tensor4D {
-  const table = tf.reshape(scores, [-1, 1]) as tf.Tensor2D;
-  return tf.reshape(gatherRows(table, tf.tensor1d(idx, 'int32'), idx), [B, heads, T, T]);
+/** scores [B, heads, T, 2·span] gathered at the row indices → [B, heads, T, T] (torch.gather along the last axis). */
+function gatherScores(scores: tf.Tensor4D, idx: Int32Array): tf.Tensor4D {
+  const [B, heads, T, width] = scores.shape;
+  const table = tf.reshape(tf.transpose(scores, [2, 3, 0, 1]), [T * width, B * heads]) as tf.Tensor2D;
+  const rows = tf.reshape(gatherRows(table, tf.tensor1d(idx, 'int32'), idx), [T, T, B, heads]);
+  return tf.transpose(rows, [2, 3, 0, 1]) as tf.Tensor4D;
 }
 
 class DebertaV2Layer extends Module {
@@ -139,11 +139,11 @@ class DebertaV2Layer extends Module {
       let bias: tf.Tensor | undefined;
       if (this.s.c2p) {
         const posKey = tile((this.posKey ?? this.key).forward(r));
-        bias = tf.div(gatherScores(attentionScores(q, posKey), rel.c2p, B, heads, T), scale);
+        bias = tf.div(gatherScores(attentionScores(q, posKey), rel.c2p), scale);
       }
       if (this.s.p2c) {
         const posQuery = tile((this.posQuery ?? this.query).forward(r));
-        const p2c = tf.div(gatherScores(attentionScores(k, posQuery), rel.p2c, B, heads, T), scale);
+        const p2c = tf.div(gatherScores(attentionScores(k, posQuery), rel.p2c), scale);
         bias = bias ? tf.add(bias, p2c) : p2c;
       }
       if (bias) scores = tf.add(scores, bias) as tf.Tensor4D;
@@ -206,7 +206,7 @@ export class DebertaV2Encoder extends EncoderModule {
     if (this.relEmbeddings) {
       const table = this.relEmbeddings as tf.Tensor2D;
       const embeddings = (this.relNorm ? this.relNorm.forward(table) : table) as tf.Tensor2D;
-      rel = { embeddings, ...positionIndices(B * this.cfg.numHeads, T, this.s, table.shape[0] / 2) };
+      rel = { embeddings, ...positionIndices(T, this.s, table.shape[0] / 2) };
     }
     for (const layer of this.layers) h = layer.forward(h, maskBias, queryMask, rel, ctx);
     return h;
