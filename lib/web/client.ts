@@ -72,7 +72,8 @@ export class ModelWorkerClient {
   }
 
   load(source: ModelSource, options?: LoadOptions): Promise<Ops['load']['result']> {
-    return this.call('load', { source, options });
+    const wire = 'files' in source ? { files: Array.from(source.files, (file) => ({ path: file.webkitRelativePath || file.name, file })) } : source;
+    return this.call('load', { source: wire, options });
   }
 
   predict(pairs: Array<[string, string]>): Promise<Ops['predict']['result']> {

@@ -20,7 +20,13 @@ export interface WorkerSetup {
 }
 
 /** A model: a Hub id, a URL folder, or the Files of a picked folder (`<input webkitdirectory>`). */
-export type ModelSource = { hub: string } | { url: string } | { files: FileLike[] };
+export type ModelSource = { hub: string } | { url: string } | { files: ArrayLike<FileLike> };
+
+/**
+ * A ModelSource as it travels: each File with its path in the picked folder, since structured cloning a File need
+ * not keep `webkitRelativePath`.
+ */
+export type WireModelSource = { hub: string } | { url: string } | { files: Array<{ path: string; file: FileLike }> };
 
 export interface LoadOptions {
   maxLength?: number;
@@ -115,7 +121,7 @@ export interface PredictResult {
 /** Requests, by operation; each gets exactly one response with the same id. */
 export interface Ops {
   init: { args: WorkerSetup; result: BackendInfo };
-  load: { args: { source: ModelSource; options?: LoadOptions }; result: ModelInfo };
+  load: { args: { source: WireModelSource; options?: LoadOptions }; result: ModelInfo };
   predict: { args: { pairs: Array<[string, string]> }; result: PredictResult };
   rank: { args: { query: string; documents: string[]; topK?: number }; result: RankResult[] };
   train: { args: TrainRequest; result: TrainOutcome };

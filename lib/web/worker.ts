@@ -27,7 +27,7 @@ import { renderModelCard } from '../training/model-card.js';
 import { Trainer } from '../training/trainer.js';
 import { cardHyperparameters, resolveTrainingArgs } from '../training/training-args.js';
 import type { LogRow } from '../training/training-log.js';
-import type { DataSpec, EvalPoint, ModelFile, ModelInfo, ModelSource, Ops, PredictResult, Request, Response, TrainEvent, TrainOutcome, TrainRequest } from './protocol.js';
+import type { DataSpec, EvalPoint, ModelFile, ModelInfo, Ops, PredictResult, Request, Response, TrainEvent, TrainOutcome, TrainRequest, WireModelSource } from './protocol.js';
 
 /** The part of DedicatedWorkerGlobalScope used here (lib.dom / lib.webworker are not loaded). */
 export interface WorkerScopeLike {
@@ -120,9 +120,10 @@ class ModelWorker {
     return this.model;
   }
 
-  private async load(source: ModelSource, options: Ops['load']['args']['options'] = {}): Promise<ModelInfo> {
-    const where = 'hub' in source ? source.hub : 'url' in source ? source.url : mountFiles(source.files);
-    const label = 'files' in source ? `${(source.files[0]?.webkitRelativePath || source.files[0]?.name || 'files').split('/')[0]} (local folder)` : where;
+  private async load(source: WireModelSource, options: Ops['load']['args']['options'] = {}): Promise<ModelInfo> {
+    const files = 'files' in source ? source.files.map(({ path: p, file }) => ({ name: file.name, size: file.size, webkitRelativePath: p, arrayBuffer: () => file.arrayBuffer() })) : [];
+    const where = 'hub' in source ? source.hub : 'url' in source ? source.url : mountFiles(files);
+    const label = 'files' in source ? `${(files[0]?.webkitRelativePath ?? 'files').split('/')[0]} (local folder)` : where;
     const model = await CrossEncoder.fromPretrained(where, options);
     this.model?.dispose();
     this.model = model;
