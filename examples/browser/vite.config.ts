@@ -12,6 +12,9 @@ const web = fileURLToPath(new URL('../../lib/web/index.ts', import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: { alias: [{ find: /^tfjs-cross-encoder\/web$/, replacement: web }, { find: /^tfjs-cross-encoder$/, replacement: lib }] },
+  // The dev server pre-bundles dependencies it finds from these entries; without the worker, it finds TF.js only
+  // when the worker first loads and then reloads the page (losing the loaded model).
+  optimizeDeps: { entries: ['index.html', 'src/model.worker.ts'] },
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
   preview: { host: '127.0.0.1', port: 4173 },
   // keepNames: the library's errors take their name from their class (DataError, SafetensorsError, ...), which the
