@@ -17,6 +17,7 @@ import { hubSettings } from './platform/browser.js';
 import type { BrowserHubSettings } from './io/browser-hub.js';
 
 export { CrossEncoder, defaultActivation, type FromPretrainedOptions, type Pair, type PredictOptions, type RankOptions, type RankResult } from './cross-encoder.js';
+export * from './sentence-transformer/index.js';
 export { type Activation } from './activation.js';
 export { initBrowserBackend as initBackend, setWasmPaths } from './backend/browser.js';
 export { activeBackend, describeBackend, type BackendInfo, type BackendName } from './backend/state.js';

@@ -7,6 +7,7 @@ import { ModelDisposedError, UsageError } from './errors.js';
 import { WeightsFolder } from './io/weights.js';
 import type { HubOptions } from './io/hub-options.js';
 import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
+import { stringifyConfig } from './models/config-json.js';
 import { loadWeights, type LoadReport } from './models/load-weights.js';
 import { saveWeights } from './models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
@@ -244,7 +245,7 @@ export class CrossEncoder {
     this.alive('save');
     await makeDir(dir);
     await saveWeights(this.model, dir);
-    await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(this.savedConfig(), null, 2) + '\n');
+    await writeFileAtomic(path.join(dir, 'config.json'), stringifyConfig(this.savedConfig(), this.config.floatKeys) + '\n');
     await this.tokenizer.save(dir);
   }
 
@@ -275,10 +276,14 @@ export class CrossEncoder {
   }
 }
 
-/** As sentence-transformers: the config's activation_fn if set, else sigmoid for one label, identity otherwise. */
+/**
+ * As sentence-transformers: the config's activation_fn if set, else the pre-v4 key sbert_ce_default_activation_function
+ * (older cross-encoder/ms-marco-* configs), else sigmoid for one label (bge-reranker and other XLM-R rerankers carry
+ * no such key and are scored through a sigmoid), identity otherwise.
+ */
 export function defaultActivation(config: EncoderConfig): Activation {
   const st = config.raw.sentence_transformers as { activation_fn?: unknown } | undefined;
-  const fromConfig = activationFromTorch(st?.activation_fn);
+  const fromConfig = st?.activation_fn !== undefined ? activationFromTorch(st.activation_fn) : activationFromTorch(config.raw.sbert_ce_default_activation_function);
   if (fromConfig) return fromConfig;
   return config.numLabels === 1 ? 'sigmoid' : 'identity';
 }

@@ -125,8 +125,8 @@ export class FileSystemError extends CrossEncoderError {
 
 /** The model was used after dispose(): its weights are freed. */
 export class ModelDisposedError extends CrossEncoderError {
-  constructor(what: string) {
-    super('DISPOSED', `${what}: this CrossEncoder was disposed (dispose() frees its weights); load the model again to use it`);
+  constructor(what: string, model = 'CrossEncoder') {
+    super('DISPOSED', `${what}: this ${model} was disposed (dispose() frees its weights); load the model again to use it`);
   }
 }
 

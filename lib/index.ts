@@ -5,6 +5,10 @@
  *   const model = await CrossEncoder.fromPretrained('cross-encoder/stsb-distilroberta-base');
  *   const scores = await model.predict([['A man is eating food.', 'A man is eating a piece of bread.']]);
  *
+ * and bi-encoders (sentence-transformers' SentenceTransformer) on the same encoder:
+ *   const st = await SentenceTransformer.fromPretrained('sentence-transformers/all-MiniLM-L6-v2');
+ *   const [a, b] = await st.encode(['A man is eating food.', 'A man is eating a piece of bread.']);
+ *
  * This is the Node entry (package.json `exports`, condition `node`); a page gets lib/browser.ts.
  */
 // First: installs the Node platform (files, environment, the Hub cache, worker threads, Node's backend order).
@@ -12,6 +16,7 @@ import './platform/node.js';
 
 export { CrossEncoder, defaultActivation, type FromPretrainedOptions, type Pair, type PredictOptions, type RankOptions, type RankResult } from './cross-encoder.js';
 export { type Activation } from './activation.js';
+export * from './sentence-transformer/index.js';
 export { initBackend, activeBackend, describeBackend, probeBackends, type BackendInfo, type BackendName, type BackendProbe, type InitBackendOptions } from './backend.js';
 export { pearson, spearman, rankAverage, CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './evaluation/index.js';
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** `cross-encoder` command line: predict, train, evaluate, doctor. Thin wrappers over the library. */
+/** `cross-encoder` command line: predict, train, evaluate, encode, similarity, doctor. Thin wrappers over the library. */
 // Installs the Node platform (files, environment, Hub cache) before any library call.
 import '../lib/platform/node.js';
 import { parseArgs } from 'node:util';
 import { doctorCommand } from './commands/doctor.js';
+import { ENCODE_HELP, encodeCommand, SIMILARITY_HELP, similarityCommand } from './commands/encode.js';
 import { evaluateCommand, EVALUATE_HELP } from './commands/evaluate.js';
 import type { Flags } from './commands/flags.js';
 import { predictCommand, PREDICT_HELP } from './commands/predict.js';
@@ -18,6 +19,10 @@ commands:
   ${TRAIN_HELP.split('\n').join('\n  ')}
 
   ${EVALUATE_HELP.split('\n').join('\n  ')}
+
+  ${ENCODE_HELP.split('\n').join('\n  ')}
+
+  ${SIMILARITY_HELP.split('\n').join('\n  ')}
 
   cross-encoder doctor
     Prints the backend in use and why, versions and threads.
@@ -34,10 +39,11 @@ const COMMON = {
   limit: { type: 'string' },
   'score-scale': { type: 'string' },
   threads: { type: 'string' },
+  normalize: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const COMMANDS = ['predict', 'train', 'evaluate', 'doctor'];
+const COMMANDS = ['predict', 'train', 'evaluate', 'encode', 'similarity', 'doctor'];
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -63,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
         output = typeof values.output === 'string' ? values.output : undefined;
         await trainCommand(values, stopSignal);
       } else if (cmd === 'evaluate') await evaluateCommand(values);
+      else if (cmd === 'encode') await encodeCommand(values);
+      else if (cmd === 'similarity') await similarityCommand(values);
       else await doctorCommand();
     },
     { graceful: cmd === 'train', onInterrupted: (e) => (e.checkpoint && output ? `to continue: ${resumeCommand(output)}` : `run the same command with --resume to start again`) },

@@ -4,12 +4,19 @@
  * distilroberta-base, STSb (sentence-transformers/stsb from the hub, or --data-dir), BCE on gold/5 scores,
  * 4 epochs, batch 16, lr 2e-5, 10% warmup; validation before and during training, test at the end.
  * Saves to models/<model>-stsb-<timestamp>/ (final model in final/).
+ *
+ * --bi-encoder: the same script's SentenceTransformer recipe instead (examples/sentence_transformer/training/sts/
+ * training_stsbenchmark.py): distilbert-base-uncased with mean pooling, CosineSimilarityLoss, batch 16, 4 epochs,
+ * lr 5e-5 and weight decay 0 (the Hugging Face TrainingArguments defaults it keeps), 10 % warm-up, validation every
+ * 100 steps with EmbeddingSimilarityEvaluator (cosine), test at the end.
  */
 // Installs the Node platform (files, environment, Hub cache) before any library call.
 import '../lib/platform/node.js';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubError, UsageError } from '../lib/errors.js';
+import { runBiEncoderJob } from '../lib/sentence-transformer/job.js';
+import { AnglELoss, CoSENTLoss, CosineSimilarityLoss, type EmbeddingLoss } from '../lib/sentence-transformer/losses/index.js';
 import { runTrainingJob } from '../lib/training/job.js';
 import { resolveTrainingArgs } from '../lib/training/training-args.js';
 import { intFlag, strFlag, type Flags } from './commands/flags.js';
@@ -17,6 +24,9 @@ import { resumeCommand, runCommand } from './commands/process.js';
 import { JOB_HELP, loadJobData, printSummary, TRAIN_OPTIONS, trainerOptions } from './commands/train.js';
 
 const DEFAULT_MODEL = 'distilroberta-base';
+const DEFAULT_BI_MODEL = 'distilbert-base-uncased';
+/** Losses for (sentence1, sentence2, score) rows; --bi-loss picks one. */
+const BI_LOSSES: Record<string, () => EmbeddingLoss> = { cosine: () => new CosineSimilarityLoss(), cosent: () => new CoSENTLoss(), angle: () => new AnglELoss() };
 const OFFLINE_EXAMPLE = 'npm run train:stsb -- --model models/bert-2x128-random --data-dir ../shared/data/stsb';
 
 const HELP = `npm run train:stsb -- [--model ${DEFAULT_MODEL}] [--data-dir DIR] [--output DIR] [options]
@@ -28,6 +38,10 @@ const HELP = `npm run train:stsb -- [--model ${DEFAULT_MODEL}] [--data-dir DIR] 
     ${OFFLINE_EXAMPLE}
   --model <id|dir>         hub id or local model folder [${DEFAULT_MODEL}]
   --data-dir DIR           STSb train/validation/test files (.tsv, .csv, .jsonl or .parquet) instead of the hub
+  --bi-encoder             train a SentenceTransformer (bi-encoder) with the example's bi-encoder recipe instead:
+                           default model ${DEFAULT_BI_MODEL} (mean pooling), CosineSimilarityLoss, lr 5e-5, weight
+                           decay 0, validation every 100 steps (EmbeddingSimilarityEvaluator, cosine)
+  --bi-loss cosine|cosent|angle   the bi-encoder loss: CosineSimilarityLoss [cosine], CoSENTLoss, AnglELoss
 ${JOB_HELP}
 `;
 
@@ -35,13 +49,20 @@ let output = '';
 let offlineHint = false;
 process.exitCode = await runCommand(
   async ({ stopSignal }) => {
-    const { values } = parseArgs({ args: process.argv.slice(2), options: { ...TRAIN_OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true });
+    const { values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { ...TRAIN_OPTIONS, 'bi-encoder': { type: 'boolean' }, 'bi-loss': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    });
     const v = values as Flags;
     if (v.help) {
       process.stdout.write(HELP);
       return;
     }
-    const model = strFlag(v, 'model') ?? DEFAULT_MODEL;
+    const bi = v['bi-encoder'] === true;
+    if (!bi && v['bi-loss'] !== undefined) throw new UsageError('--bi-loss needs --bi-encoder');
+    if (bi && v.loss !== undefined) throw new UsageError('--loss picks a cross-encoder loss; with --bi-encoder use --bi-loss cosine|cosent|angle');
+    const model = strFlag(v, 'model') ?? (bi ? DEFAULT_BI_MODEL : DEFAULT_MODEL);
     if (v.resume && !v.output) throw new UsageError('--resume needs --output <the folder of the run to resume>');
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
     output = path.resolve(strFlag(v, 'output') ?? path.join('models', `${path.basename(model)}-stsb-${stamp}`));
@@ -50,6 +71,29 @@ process.exitCode = await runCommand(
     const data = await loadJobData(v, { train: 'sentence-transformers/stsb:train', eval: 'sentence-transformers/stsb:validation', test: 'sentence-transformers/stsb:test' }).catch((e: unknown) => {
       throw withOfflineHint(e);
     });
+    if (bi) {
+      const name = strFlag(v, 'bi-loss') ?? 'cosine';
+      const make = BI_LOSSES[name];
+      if (!make) throw new UsageError(`--bi-loss must be one of ${Object.keys(BI_LOSSES).join(', ')}, got ${JSON.stringify(name)}`);
+      const { load, ...rest } = opts;
+      // The example keeps the Hugging Face TrainingArguments defaults for these (lr 5e-5, no weight decay) and evaluates every 100 steps.
+      const r = await runBiEncoderJob({
+        model,
+        output,
+        ...data,
+        ...rest,
+        lr: rest.lr ?? 5e-5,
+        weightDecay: rest.weightDecay ?? 0,
+        evalSteps: intFlag(v, 'eval-steps', 0) ?? 100,
+        loss: make(),
+        load: { maxSeqLength: load?.maxLength, dropout: load?.dropout, revision: load?.revision },
+        stopSignal,
+      }).catch((e: unknown) => {
+        throw withOfflineHint(e);
+      });
+      printSummary(r);
+      return;
+    }
     // STSb steps: evaluate on validation 4 times per epoch unless told otherwise, like the evaluation_steps of the example.
     const stepsPerEpoch = Math.ceil(data.train.examples.length / resolveTrainingArgs(opts).batchSize);
     const evalSteps = intFlag(v, 'eval-steps', 0) ?? Math.max(1, Math.floor(stepsPerEpoch / 4));

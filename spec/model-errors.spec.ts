@@ -145,7 +145,7 @@ describe('model loading: negative suite', () => {
     const notJson = await variant(tmp, 'cfg-json', (d) => fsp.writeFile(path.join(d, 'config.json'), '{"model_type": "bert",'));
     await expectError(CrossEncoder.fromPretrained(notJson), ConfigError, /config\.json: not valid JSON/);
     const noType = await variant(tmp, 'cfg-notype', (d) => fsp.writeFile(path.join(d, 'config.json'), '{"hidden_size": 32}'));
-    await expectError(CrossEncoder.fromPretrained(noType), ConfigError, /missing "model_type" \(supported: bert, roberta, xlm-roberta, camembert, distilbert\)/);
+    await expectError(CrossEncoder.fromPretrained(noType), ConfigError, /missing "model_type" \(supported: bert, roberta, xlm-roberta, camembert, distilbert, electra, modernbert, deberta-v2\)/);
     const gpt2 = await variant(tmp, 'cfg-gpt2', (d) => fsp.writeFile(path.join(d, 'config.json'), '{"model_type": "gpt2"}'));
     await expectError(CrossEncoder.fromPretrained(gpt2), ConfigError, /unsupported model_type "gpt2" \(supported: /);
   });

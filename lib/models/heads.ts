@@ -1,20 +1,27 @@
 /**
- * Sequence-classification heads exactly as transformers builds them; all read the first token ([CLS] / <s>).
+ * Sequence-classification heads exactly as transformers builds them; these read the first token ([CLS] / <s>).
  *   BERT:       pooler = tanh(dense(h0)); logits = classifier(dropout(pooler))
  *   RoBERTa:    logits = out_proj(dropout(tanh(dense(dropout(h0)))))
  *   DistilBERT: logits = classifier(dropout(relu(pre_classifier(h0))))
+ * ELECTRA's and ModernBERT's heads live with their encoders (electra.ts, modernbert.ts).
  */
 import { tf } from '../tf.js';
 import type { EncoderConfig } from './config.js';
 import { dropout, Linear, type ForwardContext } from './layers/basic.js';
 import { Module } from './layers/module.js';
+import type { EncoderInputs } from './layers/embeddings.js';
 import { HEAD_NAMES } from './weight-names.js';
 
 export abstract class ClassificationHead extends Module {
-  abstract forward(lastHidden: tf.Tensor3D, ctx: ForwardContext): tf.Tensor2D;
+  /** Logits [B, numLabels]. `inputs` gives the attention mask to heads that pool over tokens (ModernBERT mean). */
+  abstract forward(lastHidden: tf.Tensor3D, ctx: ForwardContext, inputs?: EncoderInputs): tf.Tensor2D;
+  /** Whether the head reads only the first token, so the encoder may compute just that row in its last block. */
+  readsFirstTokenOnly(): boolean {
+    return true;
+  }
 }
 
-function firstToken(h: tf.Tensor3D): tf.Tensor2D {
+export function firstToken(h: tf.Tensor3D): tf.Tensor2D {
   const [B, , H] = h.shape;
   return tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, H]), [B, H]);
 }
@@ -59,16 +66,5 @@ export class DistilBertHead extends ClassificationHead {
   forward(h: tf.Tensor3D, ctx: ForwardContext): tf.Tensor2D {
     const x = tf.relu(this.pre.forward(firstToken(h)));
     return this.classifier.forward(dropout(x, this.cfg.classifierDropout, ctx)) as tf.Tensor2D;
-  }
-}
-
-export function makeHead(name: string, cfg: EncoderConfig): ClassificationHead {
-  switch (cfg.architecture) {
-    case 'bert':
-      return new BertHead(name, cfg);
-    case 'roberta':
-      return new RobertaHead(name, cfg);
-    case 'distilbert':
-      return new DistilBertHead(name, cfg);
   }
 }

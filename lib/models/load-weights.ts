@@ -33,7 +33,10 @@ export interface LoadOptions {
   freshHead?: boolean;
 }
 
-export function loadWeights(model: SequenceClassifier, ckpt: WeightsFolder, opts: LoadOptions = {}): LoadReport {
+/** What the loader needs of a model: its config and its named parameters (a SequenceClassifier, or a bi-encoder's encoder). */
+export type LoadableModel = Pick<SequenceClassifier, 'config' | 'params'>;
+
+export function loadWeights(model: LoadableModel, ckpt: WeightsFolder, opts: LoadOptions = {}): LoadReport {
   const arch = model.config.architecture;
   const used = new Set<string>();
   const loaded: string[] = [];

@@ -14,7 +14,7 @@ import { classificationClassName, parseConfig } from './config.js';
 import { initParams } from './load-weights.js';
 import { saveWeights } from './save-weights.js';
 import { SequenceClassifier } from './sequence-classifier.js';
-import { ARCH_NAMES } from './weight-names.js';
+import { wordEmbeddingName } from './weight-names.js';
 
 export interface ShapeOptions {
   modelType: 'bert' | 'roberta' | 'distilbert';
@@ -74,7 +74,7 @@ export async function createRandomModel(outDir: string, opts: RandomModelOptions
   if (tokenizer.vocabSize > config.vocabSize) throw new UsageError(`the tokenizer produces ids up to ${tokenizer.vocabSize - 1}, beyond vocab_size ${config.vocabSize}`);
   const model = new SequenceClassifier(config);
   try {
-    const wordEmb = `${ARCH_NAMES[config.architecture].encoderPrefix}embeddings.word_embeddings.weight`;
+    const wordEmb = wordEmbeddingName(config.architecture);
     initParams(model.params(), config.initializerRange, opts.seed, { name: wordEmb, row: config.padTokenId });
     await fsp.mkdir(outDir, { recursive: true });
     await saveWeights(model, outDir);

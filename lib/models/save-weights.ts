@@ -5,7 +5,7 @@ import { WEIGHTS_FILE } from '../io/weights.js';
 import type { SequenceClassifier } from './sequence-classifier.js';
 
 /** Every parameter under its HF name, Linear weights back in PyTorch's [out, in] layout. */
-export async function hfTensors(model: SequenceClassifier): Promise<TensorToWrite[]> {
+export async function hfTensors(model: Pick<SequenceClassifier, 'params'>): Promise<TensorToWrite[]> {
   const out: TensorToWrite[] = [];
   for (const [name, p] of model.params()) {
     const transposed = p.layout === 'transposed';

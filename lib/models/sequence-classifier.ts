@@ -5,12 +5,13 @@
 import { tf } from '../tf.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { EncoderConfig } from './config.js';
-import { Encoder } from './encoder.js';
-import { makeHead, type ClassificationHead } from './heads.js';
+import { makeEncoder, makeHead } from './architectures.js';
+import type { EncoderModule } from './encoder.js';
+import type { ClassificationHead } from './heads.js';
 import type { ForwardContext } from './layers/basic.js';
 import type { EncoderInputs, RealRows } from './layers/embeddings.js';
 import { Module, type Param } from './layers/module.js';
-import { ARCH_NAMES } from './weight-names.js';
+import { ENCODER_PREFIX } from './weight-names.js';
 
 let instances = 0;
 
@@ -24,7 +25,7 @@ export function setFirstTokenOnly(enabled: boolean): void {
 }
 
 export class SequenceClassifier extends Module {
-  readonly encoder: Encoder;
+  readonly encoder: EncoderModule;
   readonly head: ClassificationHead;
   /** Dropout seeds advance per call, so masks differ between steps yet replay identically from the same state. */
   dropoutSeed = 0;
@@ -32,8 +33,8 @@ export class SequenceClassifier extends Module {
   constructor(readonly config: EncoderConfig) {
     const id = instances++;
     super(`xenc${id}`);
-    const prefix = ARCH_NAMES[config.architecture].encoderPrefix.slice(0, -1);
-    this.encoder = this.child(prefix, new Encoder(`xenc${id}_${prefix}`, config));
+    const prefix = ENCODER_PREFIX[config.architecture].slice(0, -1);
+    this.encoder = this.child(prefix, makeEncoder(`xenc${id}_${prefix}`, config));
     this.head = this.child('', makeHead(`xenc${id}_head`, config));
   }
 
@@ -63,7 +64,7 @@ export class SequenceClassifier extends Module {
 
   /** Logits [B, numLabels]. Call inside tf.tidy (or a gradient function). */
   logits(inputs: EncoderInputs, ctx: ForwardContext): tf.Tensor2D {
-    return this.head.forward(this.encoder.forward(inputs, ctx, firstTokenOnly), ctx);
+    return this.head.forward(this.encoder.forward(inputs, ctx, firstTokenOnly && this.head.readsFirstTokenOnly()), ctx, inputs);
   }
 
   /** Last hidden state [B, T, H] of the encoder. */

@@ -8,7 +8,6 @@
  * (encode each sequence, truncate leaving room for the added tokens, then post-process).
  */
 import { fsp, path } from '../platform/index.js';
-import { Tokenizer } from '@huggingface/tokenizers';
 import { TokenizerError, UsageError } from '../errors.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { byteLevelBpeTokenizerJson, parseMerges, parseVocabJson, parseVocabTxt, tokenContent, wordPieceTokenizerJson } from './legacy.js';
@@ -25,6 +24,8 @@ import {
   type TemplatePiece,
 } from './tokenizer-json.js';
 import { longestFirstLengths } from './truncation.js';
+import { UnigramTokenizer, type ContentTokenizer } from './unigram/unigram-tokenizer.js';
+import { WordPieceBpeTokenizer } from './wordpiece-bpe.js';
 
 export interface BatchEncoding {
   batchSize: number;
@@ -118,29 +119,6 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-/** Rust's BertNormalizer ranges for CJK ideographs outside the BMP (see `spaceAstralCjk`). */
-function isAstralCjk(cp: number): boolean {
-  return (
-    (cp >= 0x20000 && cp <= 0x2a6df) ||
-    (cp >= 0x2a700 && cp <= 0x2b73f) ||
-    (cp >= 0x2b740 && cp <= 0x2b81f) ||
-    (cp >= 0x2b920 && cp <= 0x2ceaf) ||
-    (cp >= 0x2f800 && cp <= 0x2fa1f)
-  );
-}
-
-/**
- * @huggingface/tokenizers 0.2.0's BertNormalizer walks UTF-16 code units, so it never isolates CJK ideographs outside
- * the BMP (CJK Extension B and later), which Rust does. Putting the spaces in first gives Rust's result: the
- * normalizer keeps spaces as spaces and the pre-tokenizer splits on them, and offsets are not produced here.
- */
-function spaceAstralCjk(text: string): string {
-  if (!/[\u{20000}-\u{2FA1F}]/u.test(text)) return text;
-  let out = '';
-  for (const ch of text) out += isAstralCjk(ch.codePointAt(0)!) ? ` ${ch} ` : ch;
-  return out;
-}
-
 /** Keys of a source tokenizer_config.json that name files of the source folder; they would be wrong in a copy. */
 const FILE_KEYS = ['tokenizer_file', 'vocab_file', 'merges_file', 'name_or_path', 'special_tokens_map_file'];
 const SPECIAL_KEYS = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'] as const;
@@ -156,11 +134,10 @@ export class PairTokenizer {
   /** The file the tokenizer was built from (tokenizer.json, or vocab.txt / vocab.json for legacy folders). */
   readonly source: string;
 
-  private readonly tokenizer: Tokenizer;
+  private readonly tokenizer: ContentTokenizer;
   private readonly plan: SpecialsPlan;
   private readonly pairSpecials: number;
   private readonly singleSpecials: number;
-  private readonly fixAstralCjk: boolean;
 
   private constructor(
     private readonly tokenizerJson: Json,
@@ -170,23 +147,15 @@ export class PairTokenizer {
   ) {
     this.source = source;
     this.plan = specialsPlanOf(tokenizerJson.post_processor, source);
-    try {
-      // The library's own config only feeds decoding and legacy (non-tokenizer.json) options; passing the real
-      // tokenizer_config could switch on slow-tokenizer options such as remove_space that the fast tokenizer's
-      // normalizer already covers.
-      this.tokenizer = new Tokenizer(tokenizerJson, {});
-    } catch (e) {
-      throw new TokenizerError(source, `cannot build the tokenizer: ${(e as Error).message}`);
-    }
+    // Unigram (SentencePiece) files run on our own implementation of Rust's pipeline; @huggingface/tokenizers
+    // approximates their Precompiled normalizer and would give other ids.
+    this.tokenizer =
+      modelTypeOf(tokenizerJson.model, source) === 'Unigram' ? new UnigramTokenizer(tokenizerJson, source) : new WordPieceBpeTokenizer(tokenizerJson, source);
     this.pairSpecials = specialCount(this.plan.pair);
     this.singleSpecials = specialCount(this.plan.single);
     this.usesTokenTypeIds = this.plan.pair.some((p) => p.typeId !== 0);
-    const norm = tokenizerJson.normalizer;
-    this.fixAstralCjk = isJsonObject(norm) && norm.type === 'BertNormalizer' && norm.handle_chinese_chars !== false;
     this.padTokenId = this.findPadId();
-    let maxId = -1;
-    for (const id of this.tokenizer.get_vocab(true).values()) if (id > maxId) maxId = id;
-    this.vocabSize = maxId + 1;
+    this.vocabSize = this.tokenizer.maxId() + 1;
     this.modelMaxLength = maxLength;
     this.checkMaxLength(maxLength, true, 'maxLength');
   }
@@ -370,12 +339,7 @@ export class PairTokenizer {
   /** Content ids of one text: normalization, pre-tokenization and the model, no special tokens. */
   private contentIds(text: string): number[] {
     if (typeof text !== 'string') throw new UsageError(`expected a string to tokenize, got ${typeof text}`);
-    const ids = this.tokenizer.encode(this.fixAstralCjk ? spaceAstralCjk(text) : text, { add_special_tokens: false }).ids;
-    for (const id of ids) {
-      // The library maps a token without id to undefined (e.g. a WordPiece unk missing from the vocab).
-      if (typeof id !== 'number') throw new TokenizerError(this.source, `a token of ${JSON.stringify(text.slice(0, 50))} has no id`);
-    }
-    return ids;
+    return this.tokenizer.encodeIds(text);
   }
 
   private assemble(pieces: readonly TemplatePiece[], a: number[], b: number[]): EncodedPair {
@@ -402,14 +366,14 @@ export class PairTokenizer {
   private findPadId(): number {
     const cfgPad = tokenContent(this.tokenizerConfig.pad_token);
     if (cfgPad !== undefined) {
-      const id = this.tokenizer.token_to_id(cfgPad);
+      const id = this.tokenizer.tokenToId(cfgPad);
       if (id === undefined) throw new TokenizerError(this.source, `pad_token ${JSON.stringify(cfgPad)} of tokenizer_config.json is not in the vocab`);
       return id;
     }
     const padding = this.tokenizerJson.padding;
     if (isJsonObject(padding) && typeof padding.pad_id === 'number') return padding.pad_id;
     for (const t of ['[PAD]', '<pad>']) {
-      const id = this.tokenizer.token_to_id(t);
+      const id = this.tokenizer.tokenToId(t);
       if (id !== undefined) return id;
     }
     throw new TokenizerError(this.source, 'no pad token: set "pad_token" in tokenizer_config.json');
@@ -427,7 +391,7 @@ export class PairTokenizer {
       const xs = extra.map(tokenContent).filter((x): x is string => x !== undefined);
       if (xs.length > 0) out.additional_special_tokens = xs;
     }
-    const has = (t: string): boolean => this.tokenizer.token_to_id(t) !== undefined;
+    const has = (t: string): boolean => this.tokenizer.tokenToId(t) !== undefined;
     const model = this.tokenizerJson.model as Json;
     if (this.plan.cls) out.cls_token ??= this.plan.cls.token;
     if (this.plan.sep) out.sep_token ??= this.plan.sep.token;
@@ -437,7 +401,7 @@ export class PairTokenizer {
     }
     if (typeof model.unk_token === 'string') out.unk_token ??= model.unk_token;
     else if (has('<unk>')) out.unk_token ??= '<unk>';
-    out.pad_token ??= this.tokenizer.id_to_token(this.padTokenId) ?? '';
+    out.pad_token ??= this.tokenizer.idToToken(this.padTokenId) ?? '';
     for (const m of ['[MASK]', '<mask>']) if (has(m)) out.mask_token ??= m;
     return out;
   }

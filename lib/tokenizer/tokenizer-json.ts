@@ -31,7 +31,7 @@ export interface SpecialsPlan {
   addPrefixSpace?: boolean;
 }
 
-export type ModelType = 'WordPiece' | 'BPE';
+export type ModelType = 'WordPiece' | 'BPE' | 'Unigram';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -44,9 +44,9 @@ export function specialCount(pieces: readonly TemplatePiece[]): number {
 
 /**
  * The model type, as Rust tokenizers would deserialize it. Old files (e.g. bert-base-uncased's) have no "type" key,
- * so we infer it from the fields, as Rust's untagged fallback does. Only WordPiece and BPE are accepted: those are the
- * models of the architectures this library runs, and the ones whose @huggingface/tokenizers implementation we check
- * against transformers' ids. Unigram (SentencePiece) is refused rather than risk different ids.
+ * so we infer it from the fields, as Rust's untagged fallback does. WordPiece and BPE run on @huggingface/tokenizers
+ * (checked against transformers' ids); Unigram (SentencePiece: XLM-R, bge-reranker) runs on lib/tokenizer/unigram/,
+ * which checks the rest of its model object. WordLevel is refused.
  */
 export function modelTypeOf(model: unknown, file: string): ModelType {
   if (!isJsonObject(model)) throw new TokenizerError(file, '"model" is missing or not an object');
@@ -58,10 +58,11 @@ export function modelTypeOf(model: unknown, file: string): ModelType {
     else type = 'WordLevel';
   }
   if (type === 'Unigram') {
-    throw new TokenizerError(file, 'unsupported tokenizer model "Unigram" (SentencePiece); supported: WordPiece, BPE');
+    if (!Array.isArray(model.vocab)) throw new TokenizerError(file, 'Unigram model has no "vocab" array');
+    return type;
   }
   if (type !== 'WordPiece' && type !== 'BPE') {
-    throw new TokenizerError(file, `unsupported tokenizer model ${JSON.stringify(type)}; supported: WordPiece, BPE`);
+    throw new TokenizerError(file, `unsupported tokenizer model ${JSON.stringify(type)}; supported: WordPiece, BPE, Unigram`);
   }
   if (!isJsonObject(model.vocab)) throw new TokenizerError(file, `${type} model has no "vocab" object`);
   for (const [tok, id] of Object.entries(model.vocab)) {

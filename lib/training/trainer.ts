@@ -4,40 +4,32 @@
  * global-norm clipping, AdamW with the scheduled learning rate. Evaluation, logging, best-model tracking and
  * resumable checkpoints wrap around it. Every tensor a step creates is disposed, so numTensors stays flat.
  */
-import { fsp, path, platform } from '../platform/index.js';
+import { fsp, path } from '../platform/index.js';
 import { activeBackend } from '../backend/state.js';
 import { tf } from '../tf.js';
 import type { CrossEncoder } from '../cross-encoder.js';
 import { TrainingError, TrainingInterruptedError, UsageError } from '../errors.js';
 import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
-import { WeightsFolder } from '../io/weights.js';
-import { loadWeights } from '../models/load-weights.js';
-import { tensorFrom } from '../parallel/copy.js';
-import type { GradientShare } from '../parallel/replica-pool.js';
 import { checkThreads } from '../parallel/threads.js';
-import type { EncodedPair } from '../tokenizer/index.js';
 import { log } from '../util/log.js';
 import { makeDir, writeDirAtomic } from '../util/fs.js';
 import { formatDuration, ProgressBar } from '../util/progress.js';
 import { checkpointDir, CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, readTrainerState, writeCheckpoint, type TrainerState } from './checkpoint-state.js';
-import { clipGradients, computeGradients, globalNorm, type StepGradients } from './gradients.js';
-import type { LossSpec } from './losses.js';
-import { microBatchesOf, type MicroBatchJob as Part } from './micro-batch.js';
+import { CrossEncoderTask, fingerprint, type TrainExample } from './cross-encoder-task.js';
+import { clipGradients, globalNorm } from './gradients.js';
 import { AdamW } from './optimizer.js';
 import { explainDoesNotFit, gb, microBatchFor, planMemory, type MemoryPlan } from './memory.js';
 import { epochPermutation } from './rng.js';
 import { makeSchedule, resolveWarmupSteps } from './schedule.js';
 import { comparedArgs, diffArgs, resolveTrainingArgs, type ComparedArgs, type TrainingArgs } from './training-args.js';
 import { readLog, TrainingLog, type LogRow } from './training-log.js';
+import type { TrainingEvaluator, TrainingTask } from './task.js';
 
 // The options' home is training-args.ts; these stay importable from here, where the API has always had them.
 export { DEFAULT_SEED, type LossKind } from './training-args.js';
 
-export interface TrainExample {
-  sentence1: string;
-  sentence2: string;
-  label: number;
-}
+export type { TrainExample } from './cross-encoder-task.js';
+export type { TrainingTask, TrainingEvaluator } from './task.js';
 
 /** The Trainer's options: every training option (defaults and docs in training-args.ts) plus where and how to run. */
 export interface TrainerOptions extends Partial<TrainingArgs> {
@@ -78,37 +70,48 @@ function resolveOptions(o: TrainerOptions): Resolved {
   return { ...args, outputDir: o.outputDir, resume: o.resume ?? false, showProgress: o.showProgress ?? true, onStep: o.onStep, stopSignal: o.stopSignal, threadCount: checkThreads(args.threads) };
 }
 
+function isTask(m: CrossEncoder | TrainingTask): m is TrainingTask {
+  return 'stepGradients' in m && 'module' in m;
+}
+
+/**
+ * The training loop shared by both kinds of model. `model` is a CrossEncoder (with its pairs and, optionally, a
+ * CrossEncoderCorrelationEvaluator) or any TrainingTask (a SentenceTransformer's, with its own evaluator).
+ */
 export class Trainer {
   private readonly opts: Resolved;
+  private readonly task: TrainingTask;
+  private readonly evaluator?: TrainingEvaluator;
   private readonly params: Array<[string, tf.Variable]>;
   private readonly optimizer: AdamW;
   /** Trainable parameter count (set by the memory plan). */
   private trainableCount = 0;
 
-  constructor(
-    private readonly model: CrossEncoder,
-    private readonly train: readonly TrainExample[],
-    options: TrainerOptions,
-    private readonly evaluator?: CrossEncoderCorrelationEvaluator,
-  ) {
+  constructor(model: CrossEncoder, train: readonly TrainExample[], options: TrainerOptions, evaluator?: CrossEncoderCorrelationEvaluator);
+  constructor(task: TrainingTask, train: null, options: TrainerOptions, evaluator?: TrainingEvaluator);
+  constructor(model: CrossEncoder | TrainingTask, train: readonly TrainExample[] | null, options: TrainerOptions, evaluator?: CrossEncoderCorrelationEvaluator | TrainingEvaluator) {
     this.opts = resolveOptions(options);
-    if (train.length === 0) throw new UsageError('the training set is empty');
-    if (this.opts.loss === 'ce') {
-      for (const [i, e] of train.entries()) {
-        if (!Number.isInteger(e.label) || e.label < 0 || e.label >= model.numLabels) {
-          throw new UsageError(`training example ${i + 1}: label ${e.label} is not a class index in [0, ${model.numLabels})`);
-        }
-      }
-    } else if (model.numLabels !== 1) {
-      throw new UsageError(`loss ${this.opts.loss} needs a 1-label model; this one has ${model.numLabels} labels (use loss ce)`);
+    if ((isTask(model) ? model.size : (train ?? []).length) === 0) throw new UsageError('the training set is empty');
+    if (isTask(model)) {
+      this.task = model;
+      this.evaluator = evaluator as TrainingEvaluator | undefined;
+    } else {
+      this.task = new CrossEncoderTask(model, train ?? [], this.opts);
+      const ev = evaluator as CrossEncoderCorrelationEvaluator | undefined;
+      const threads = this.opts.evalThreads;
+      this.evaluator = ev && {
+        name: ev.name,
+        evaluate: (o) => ev.evaluate((pairs) => model.predict(pairs, { showProgress: false, batchSize: 32, threads }), o),
+        truncateCsv: (dir, keep) => ev.truncateCsv(dir, keep),
+      };
     }
     const frozen = (n: string) => this.opts.freezeEmbeddings && /\.embeddings\.(word|position|token_type)_embeddings\./.test(n);
-    this.params = model.model.trainableVariables((n) => !frozen(n));
+    this.params = this.task.module.trainableVariables((n) => !frozen(n));
     this.optimizer = new AdamW({ weightDecay: this.opts.weightDecay, eps: this.opts.adamEps });
   }
 
   get stepsPerEpoch(): number {
-    return Math.ceil(this.train.length / this.opts.batchSize);
+    return Math.ceil(this.task.size / this.opts.batchSize);
   }
 
   get totalSteps(): number {
@@ -117,7 +120,7 @@ export class Trainer {
 
   /** Batches of example indices for one epoch: seeded shuffle (or input order), optionally grouped by length. */
   private epochBatches(epoch: number, lengths: readonly number[]): number[][] {
-    const n = this.train.length;
+    const n = this.task.size;
     const bs = this.opts.batchSize;
     let order = this.opts.shuffle ? epochPermutation(n, this.opts.seed, epoch) : Array.from({ length: n }, (_, i) => i);
     if (this.opts.groupByLength) {
@@ -134,68 +137,11 @@ export class Trainer {
 
   /** What a resumed run must share with the run that wrote its checkpoint (training-args.ts decides what). */
   private comparedArgs(): ComparedArgs {
-    const c = this.model.config;
-    const d = [c.hiddenDropout, c.attentionDropout, c.classifierDropout];
-    const dropout = d.every((x) => x === d[0]) ? d[0] : `hidden ${d[0]}, attention ${d[1]}, classifier ${d[2]}`;
-    const hash = platform().createSha256();
-    for (const e of this.train) hash.update(`${e.sentence1}\0${e.sentence2}\0${e.label}\n`);
-    return comparedArgs(this.opts, { dropout, maxLength: this.model.maxLength }, { examples: this.train.length, sha256: hash.digest('hex') });
-  }
-
-  private get lossSpec(): LossSpec {
-    return { kind: this.opts.loss, posWeight: this.opts.posWeight, activation: this.model.activation === 'identity' ? 'identity' : 'sigmoid' };
-  }
-
-  /**
-   * One step's micro-batches: part i gets the dropout seeds it would get in a plain sequential step
-   * (seedStart + i · seedsPerForward), so every split, across threads or not, sees the same masks.
-   */
-  private microBatches(rows: readonly EncodedPair[], labels: readonly number[], microSize: number, seedStart: number, seedsPerForward: number): Part[] {
-    const size = Math.max(1, Math.min(microSize, rows.length));
-    const parts: Part[] = [];
-    for (let s = 0; s < rows.length; s += size) {
-      const batch = this.model.tokenizer.pad(rows.slice(s, s + size));
-      parts.push({ batch, labels: labels.slice(s, s + size), weight: batch.batchSize / rows.length, seed: seedStart + parts.length * seedsPerForward });
-    }
-    return parts;
-  }
-
-  /** Loss and summed gradients of one step; parts i with i mod threads = w + 1 go to worker w, the rest run here. */
-  private async stepGradients(parts: Part[]): Promise<StepGradients> {
-    const threads = this.opts.threadCount;
-    // Asked for every step: evaluation may have grown (replaced) the model's pool since the last one.
-    const pool = threads > 1 ? await this.model.replicas(threads) : undefined;
-    const mine = parts.filter((_, i) => i % threads === 0);
-    let remote: Promise<GradientShare | undefined>[] = [];
-    if (pool) {
-      await pool.sync(threads);
-      const jobs = Array.from({ length: threads - 1 }, (_, w) => parts.filter((_, i) => i % threads === w + 1));
-      remote = pool.gradients(this.params, jobs, this.lossSpec);
-    }
-    const { micro, dispose } = microBatchesOf(this.model.model, mine, this.lossSpec);
-    let g: StepGradients;
-    try {
-      g = await computeGradients(this.params, micro);
-    } finally {
-      dispose();
-      // Worker shares still running must finish (or fail) before their buffers are reused.
-      if (remote.length) await Promise.allSettled(remote);
-    }
-    try {
-      for (const share of await Promise.all(remote)) {
-        if (!share) continue;
-        g.loss += share.loss;
-        for (const s of share.slots) {
-          const prev = g.grads.get(s.name);
-          g.grads.set(s.name, tf.tidy(() => (prev ? tf.add(prev, tensorFrom(share.grads, s.offset, s.shape)) : tensorFrom(share.grads, s.offset, s.shape))));
-          prev?.dispose();
-        }
-      }
-    } catch (e) {
-      tf.dispose([...g.grads.values()]);
-      throw e;
-    }
-    return g;
+    const m = this.task.modelArgs();
+    const out = comparedArgs(this.opts, { dropout: m.dropout, maxLength: m.maxLength }, { examples: this.task.size, sha256: fingerprint(this.task.fingerprintLines()) });
+    // A bi-encoder's loss is an object, not one of the cross-encoder loss names: its name is what must match.
+    if (m.loss !== undefined) out.loss = m.loss;
+    return out;
   }
 
   async run(): Promise<TrainResult> {
@@ -205,8 +151,7 @@ export class Trainer {
     const total = this.totalSteps;
     const warmup = resolveWarmupSteps({ warmupSteps: o.warmupSteps, warmupRatio: o.warmupRatio, totalSteps: total });
     const lrAt = makeSchedule({ kind: o.scheduler, baseLr: o.lr, warmupSteps: warmup, totalSteps: total });
-    const encoded = this.train.map((e) => this.model.tokenizer.encodePair(e.sentence1, e.sentence2, this.model.maxLength));
-    const lengths = encoded.map((e) => e.inputIds.length);
+    const lengths = this.task.lengths();
     const plan = this.memoryPlan(Math.max(...lengths));
 
     const args = this.comparedArgs();
@@ -240,8 +185,9 @@ export class Trainer {
     // CSV rows say (epoch, steps); steps -1 is an epoch end, epoch -1 the evaluation before training.
     await this.evaluator?.truncateCsv(out, (epoch, steps) => epoch < 0 || (steps >= 0 ? steps : (epoch + 1) * spe) <= resumeStep);
 
-    this.model.model.dropoutSeed = state.dropoutSeed;
-    const seedsPerForward = this.model.model.seedsPerForward();
+    const module = this.task.module;
+    module.dropoutSeed = state.dropoutSeed;
+    const seedsPerForward = module.seedsPerForward();
     const trainLog = new TrainingLog(logFile);
     const evals: EvalPoint[] = (await readLog(logFile)).filter((r): r is LogRow & EvalPoint => r.type === 'eval').map(({ step, epoch, pearson, spearman }) => ({ step, epoch, pearson, spearman }));
     let best: EvalPoint | undefined = evals.find((e) => e.step === state.bestStep);
@@ -259,11 +205,7 @@ export class Trainer {
       if (!this.evaluator) return;
       // An eval-steps evaluation may already have run on the epoch's last step: the model has not changed since.
       if (epochEnd && evals.length && evals[evals.length - 1].step === state.globalStep) return;
-      const r = await this.evaluator.evaluate((pairs) => this.model.predict(pairs, { showProgress: false, batchSize: 32, threads: o.evalThreads }), {
-        outputDir: out,
-        epoch: state.epoch,
-        steps: epochEnd ? -1 : state.globalStep,
-      });
+      const r = await this.evaluator.evaluate({ outputDir: out, epoch: state.epoch, steps: epochEnd ? -1 : state.globalStep });
       const point: EvalPoint = { step: state.globalStep, epoch: state.epoch, pearson: r.pearson, spearman: r.spearman };
       evals.push(point);
       await trainLog.append({ type: 'eval', ...point, name: this.evaluator.name });
@@ -272,14 +214,14 @@ export class Trainer {
         state.bestMetric = metric;
         state.bestStep = state.globalStep;
         best = point;
-        await writeDirAtomic(path.join(out, 'best'), (d) => this.model.save(d));
+        await writeDirAtomic(path.join(out, 'best'), (d) => this.task.save(d));
         log.info(`new best ${o.metricForBest} ${metric.toFixed(4)} at step ${state.globalStep}; saved to ${path.join(out, 'best')}`);
       }
     };
     const save = async (): Promise<void> => {
       state.trainSeconds = before.seconds + elapsed();
       state.pairsSeen = before.pairs + pairsSeen;
-      lastCheckpoint = await writeCheckpoint(out, { ...state }, await this.optimizer.getState(), (d) => this.model.save(d));
+      lastCheckpoint = await writeCheckpoint(out, { ...state }, await this.optimizer.getState(), (d) => this.task.save(d));
     };
     /** On a stop request: a checkpoint of the step just finished (unless there is one), then stop. */
     const stopIfAsked = async (): Promise<void> => {
@@ -303,22 +245,15 @@ export class Trainer {
       const lr = lrAt(state.globalStep);
       const seqLen = Math.max(...idx.map((i) => lengths[i]));
       const realTokens = idx.reduce((a, i) => a + lengths[i], 0);
-      const planned = o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen, realTokens, 4 * this.trainableCount);
+      const planned = this.task.splitsBatches ? (o.microBatchSize ?? microBatchFor(plan, idx.length, seqLen, realTokens, 4 * this.trainableCount)) : idx.length;
       const microSize = Math.min(planned, Math.ceil(idx.length / o.threadCount));
       if (microSize < idx.length && o.microBatchSize === undefined) log.debug(`step ${state.globalStep + 1}: ${idx.length} × ${seqLen} tokens in micro-batches of ${microSize}`);
-      const seedStart = this.model.model.dropoutSeed;
-      const parts = this.microBatches(
-        idx.map((i) => encoded[i]),
-        idx.map((i) => this.train[i].label),
-        microSize,
-        seedStart,
-        seedsPerForward,
-      );
+      const seedStart = module.dropoutSeed;
       let loss: number;
       let norm: number;
       {
-        const g = await this.stepGradients(parts);
-        this.model.model.dropoutSeed = seedStart + parts.length * seedsPerForward;
+        const g = await this.task.stepGradients({ indices: idx, microSize, seedStart, seedsPerForward, params: this.params, threads: o.threadCount });
+        module.dropoutSeed = seedStart + g.forwards * seedsPerForward;
         loss = g.loss;
         norm = await globalNorm(g.grads);
         if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
@@ -353,7 +288,7 @@ export class Trainer {
         window = { loss: 0, steps: 0, pairs: 0, start: Date.now() };
       }
       bar.update(state.globalStep, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${(elapsed() > 0 ? pairsSeen / elapsed() : 0).toFixed(1)} pairs/s`);
-      state.dropoutSeed = this.model.model.dropoutSeed;
+      state.dropoutSeed = module.dropoutSeed;
       if (o.evalSteps > 0 && state.globalStep % o.evalSteps === 0) await evaluate(false);
       // The epoch-end evaluation comes before the step's checkpoint, so a checkpoint always includes every
       // evaluation up to its step, and a resumed run never repeats or skips one.
@@ -389,7 +324,7 @@ export class Trainer {
    */
   private memoryPlan(maxSeqLen: number): MemoryPlan {
     const backend = activeBackend()?.name ?? 'cpu';
-    const all = this.model.model.params();
+    const all = this.task.module.params();
     const size = (shape: ReadonlyArray<number | null>) => shape.reduce<number>((a, d) => a * (d ?? 1), 1);
     const trainableSizes = this.params.map(([, v]) => size(v.shape));
     const counts = {
@@ -397,7 +332,7 @@ export class Trainer {
       trainable: trainableSizes.reduce((a, b) => a + b, 0),
       largestTrainable: Math.max(...trainableSizes),
     };
-    const plan = planMemory(this.model.config, counts, backend);
+    const plan = planMemory(this.task.module.config, counts, backend);
     const embeddings = all.filter(([n]) => /\.embeddings\.(word|position|token_type)_embeddings\./.test(n)).reduce((a, [, p]) => a + size(p.variable.shape), 0);
     const savings = this.opts.freezeEmbeddings ? 0 : 12 * embeddings;
     const bs = this.opts.batchSize;
@@ -429,7 +364,7 @@ export class Trainer {
           `Resume with the checkpoint's values, or start again with --overwrite (overwrite: true) or another output folder.`,
       );
     }
-    loadWeights(this.model.model, await WeightsFolder.fromDir(dir));
+    await this.task.loadWeights(dir);
     const shapes = new Map(this.params.map(([n, v]) => [n, v.shape as number[]]));
     const { state, optimizer } = await readCheckpoint(dir, shapes);
     this.optimizer.setState(optimizer, shapes);

@@ -12,7 +12,7 @@ export interface ProgressOptions {
   /** Force on/off; default: on when the stream is a TTY. */
   enabled?: boolean;
   /** Unit shown after counts, e.g. 'B' formats as bytes. */
-  unit?: 'B' | 'pairs' | 'steps';
+  unit?: 'B' | 'pairs' | 'texts' | 'steps';
 }
 
 /** Byte counts as the hub's messages and the download bar show them: decimal units, "12.3 MB". */

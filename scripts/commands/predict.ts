@@ -41,7 +41,7 @@ export function parsePairs(lines: string[], source: string, format: 'jsonl' | 't
 }
 
 /** All of --input (or stdin) as bytes: decoding is strict, so a mis-encoded row is named instead of scored as U+FFFD. */
-async function readInput(input: string | undefined): Promise<Uint8Array> {
+export async function readInput(input: string | undefined): Promise<Uint8Array> {
   if (input) {
     const st = await fsp.stat(input).catch((e: unknown) => Promise.reject(fsError(e, input, 'read')));
     if (st.isDirectory()) throw new FileSystemError(input, 'read', 'EISDIR', 'it is a folder; --input takes a file of pairs (JSON lines or TSV)');

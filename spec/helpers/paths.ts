@@ -21,4 +21,13 @@ export const CROSS_ENCODER_FIXTURES = [
   'tiny-bert-cross-encoder-bf16',
   'tiny-roberta-cross-encoder',
   'tiny-distilbert-cross-encoder',
+  // Made by bench/make_arch_fixtures.py from real transformers (spec/fixtures/SOURCES.md).
+  'tiny-xlm-roberta-cross-encoder',
+  'tiny-electra-cross-encoder',
+  'tiny-modernbert-cross-encoder',
+  'tiny-deberta-v2-cross-encoder',
+  'tiny-deberta-v2-separate-cross-encoder',
 ] as const;
+
+/** The fixtures above that carry their own training-steps.json (three AdamW steps from real torch). */
+export const ARCH_TRAINING_FIXTURES = ['tiny-xlm-roberta-cross-encoder', 'tiny-electra-cross-encoder', 'tiny-modernbert-cross-encoder', 'tiny-deberta-v2-cross-encoder', 'tiny-deberta-v2-separate-cross-encoder'] as const;

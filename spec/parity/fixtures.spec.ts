@@ -56,7 +56,7 @@ async function run(model: SequenceClassifier, cfg: EncoderConfig, batch: BatchEn
   const [l, h] = tf.tidy(() => {
     const ctx = model.context(false);
     const hidden = model.hidden(inputs, ctx);
-    return [model.head.forward(hidden, ctx), hidden];
+    return [model.head.forward(hidden, ctx, inputs), hidden];
   });
   try {
     return { logits: (await l.data()) as Float32Array, hidden: (await h.data()) as Float32Array };

@@ -12,8 +12,8 @@ import { activeBackend } from '../../lib/backend/state.js';
 import { tf } from '../../lib/tf.js';
 import { Trainer } from '../../lib/training/trainer.js';
 import { backendName, expectWithin } from '../helpers/parity.js';
-import { fixtureModel } from '../helpers/paths.js';
-import { fixtureExamples, replayFixture } from '../helpers/training-fixture.js';
+import { ARCH_TRAINING_FIXTURES, fixtureModel } from '../helpers/paths.js';
+import { fixtureExamples, modelTrainingFixture, replayFixture } from '../helpers/training-fixture.js';
 
 /**
  * 1000 steps, as long runs are where leaks show. On a software GPU adapter (SwiftShader, CI's WebGPU) every kernel
@@ -40,6 +40,12 @@ describe('parity: training on the active backend', function () {
   it('micro-batches of 1 replay the same steps as the full batch (gradient accumulation)', async () => {
     await replayFixture(path.join(tmp, 'micro'), { microBatchSize: 1 });
   });
+
+  for (const name of ARCH_TRAINING_FIXTURES) {
+    it(`${name}: replays its training-steps.json (3 AdamW steps from real transformers), loss 1e-5 rel, logits and weights 1e-4`, async () => {
+      await replayFixture(path.join(tmp, name), {}, modelTrainingFixture(name));
+    });
+  }
 
   it('numTensors stays flat over 1000 training steps on the tiny model, dropout on (50 on a software GPU adapter)', async function () {
     this.timeout(1_200_000);

@@ -29,7 +29,7 @@ export interface RealRows {
   total: number;
 }
 
-/** Word + position (+ token type) embeddings, LayerNorm, dropout — BertEmbeddings / RobertaEmbeddings / DistilBERT Embeddings. */
+/** Word + position (+ token type) embeddings, LayerNorm, dropout — BertEmbeddings / RobertaEmbeddings / DistilBERT Embeddings / ElectraEmbeddings. */
 export class Embeddings extends Module {
   private readonly word: tf.Variable;
   private readonly position: tf.Variable;
@@ -42,7 +42,7 @@ export class Embeddings extends Module {
     names: EmbeddingNames,
   ) {
     super(name);
-    const H = cfg.hiddenSize;
+    const H = cfg.embeddingSize; // ELECTRA's may be narrower than the hidden size
     this.word = this.param(`${names.word}.weight`, [cfg.vocabSize, H], 'same', 'normal');
     this.position = this.param(`${names.position}.weight`, [cfg.maxPositionEmbeddings, H], 'same', 'normal');
     if (names.tokenType && cfg.typeVocabSize > 0) this.tokenType = this.param(`${names.tokenType}.weight`, [cfg.typeVocabSize, H], 'same', 'normal');

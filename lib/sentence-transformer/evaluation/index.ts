@@ -1,0 +1,1 @@
+export { EmbeddingSimilarityEvaluator, type EmbeddingSimilarityEvaluatorOptions, type EmbeddingSimilarityResult, type TextEmbedder } from './embedding-similarity-evaluator.js';

@@ -1,0 +1,195 @@
+/**
+ * The SentenceTransformer side of the shared training loop (lib/training/trainer.ts). Each text column is tokenised
+ * and embedded on its own, as sentence-transformers' data collator and losses do; the loss sees one embedding
+ * tensor per column. Columns follow sentence-transformers' rule: the label is the label, every other column is a
+ * loss input, in order.
+ *
+ * A step is one tape over the whole batch: the ranking and CoSENT losses couple every row with every other, so the
+ * memory plan's micro-batches do not apply. CachedMultipleNegativesRankingLoss runs GradCache instead: embed the
+ * batch in mini-batches without a tape, take the loss's gradient with respect to the embeddings, then replay each
+ * mini-batch with the tape and the same dropout seeds and back-propagate that cached gradient. Same gradients, the
+ * memory of one mini-batch.
+ */
+import { path } from '../platform/index.js';
+import { tf } from '../tf.js';
+import { UsageError } from '../errors.js';
+import { WeightsFolder, WEIGHTS_FILE } from '../io/weights.js';
+import { loadWeights } from '../models/load-weights.js';
+import { disposeInputs } from '../models/sequence-classifier.js';
+import type { EncoderInputs } from '../models/layers/embeddings.js';
+import { computeGradients, type MicroBatch, type StepGradients } from '../training/gradients.js';
+import type { StepInput, TrainingEvaluator, TrainingTask } from '../training/task.js';
+import type { EncodedPair } from '../tokenizer/index.js';
+import type { EmbeddingSimilarityEvaluator } from './evaluation/index.js';
+import type { EmbeddingLoss } from './losses/index.js';
+import type { SentenceTransformer } from './model.js';
+
+/** One training row: its texts (the loss's input columns, in order) and, for losses that use one, its label. */
+export interface BiEncoderExample {
+  texts: string[];
+  label?: number;
+}
+
+export class SentenceTransformerTask implements TrainingTask {
+  readonly splitsBatches = false;
+  private encoded: EncodedPair[][] | undefined;
+
+  constructor(
+    private readonly model: SentenceTransformer,
+    private readonly train: readonly BiEncoderExample[],
+    private readonly loss: EmbeddingLoss,
+    threads: number,
+  ) {
+    if (threads !== 1) throw new UsageError(`bi-encoder training runs on one thread (threads ${threads} was asked for); worker replicas are cross-encoder only for now`);
+    const k = train[0]?.texts.length ?? 0;
+    const { min, max } = loss.columns;
+    train.forEach((e, i) => {
+      if (!Array.isArray(e.texts) || e.texts.length !== k) throw new UsageError(`training example ${i + 1} has ${e.texts?.length ?? 0} text columns, the first has ${k}; every row needs the same columns`);
+      e.texts.forEach((t, c) => {
+        if (typeof t !== 'string') throw new UsageError(`training example ${i + 1}: text column ${c + 1} is ${t === null ? 'null' : typeof t}, not a string`);
+      });
+      if (loss.usesLabels && !Number.isFinite(e.label)) throw new UsageError(`training example ${i + 1}: ${loss.name} needs a finite label, got ${e.label}`);
+    });
+    if (train.length && (k < min || k > max)) throw new UsageError(`${loss.name} takes ${min === max ? min : `${min} or more`} text columns; the data has ${k}`);
+  }
+
+  get module(): SentenceTransformer['model'] {
+    return this.model.model;
+  }
+
+  get size(): number {
+    return this.train.length;
+  }
+
+  private get rows(): EncodedPair[][] {
+    this.encoded ??= this.train.map((e) => e.texts.map((t) => this.model.tokenize(t)));
+    return this.encoded;
+  }
+
+  lengths(): number[] {
+    return this.rows.map((cols) => Math.max(...cols.map((c) => c.inputIds.length)));
+  }
+
+  *fingerprintLines(): Iterable<string> {
+    for (const e of this.train) yield `${e.texts.join('\0')}\0${e.label ?? ''}\n`;
+  }
+
+  modelArgs(): { dropout: number | string; maxLength: number; loss: string } {
+    const c = this.model.config;
+    const dropout = c.hiddenDropout === c.attentionDropout ? c.hiddenDropout : `hidden ${c.hiddenDropout}, attention ${c.attentionDropout}`;
+    const loss = this.loss.miniBatchSize !== undefined ? `${this.loss.name}(mini_batch_size=${this.loss.miniBatchSize})` : this.loss.name;
+    return { dropout, maxLength: this.model.maxSeqLength, loss };
+  }
+
+  /** Padded inputs of column `c` for rows `idx`. */
+  private inputs(idx: readonly number[], c: number): EncoderInputs {
+    return this.model.inputsOf(this.model.tokenizer.pad(idx.map((i) => this.rows[i][c])));
+  }
+
+  async stepGradients(step: StepInput): Promise<StepGradients & { forwards: number }> {
+    const idx = step.indices;
+    const columns = this.rows[idx[0]].length;
+    const labels = this.loss.usesLabels ? tf.tensor1d(idx.map((i) => this.train[i].label as number)) : undefined;
+    try {
+      return this.loss.miniBatchSize !== undefined ? await this.gradCache(step, columns, labels, this.loss.miniBatchSize) : await this.wholeBatch(step, columns, labels);
+    } finally {
+      labels?.dispose();
+    }
+  }
+
+  /** One tape: each column embedded in turn (seeds seedStart + c · seedsPerForward), then the loss. */
+  private async wholeBatch(step: StepInput, columns: number, labels: tf.Tensor1D | undefined): Promise<StepGradients & { forwards: number }> {
+    const m = this.model.model;
+    const inputs = Array.from({ length: columns }, (_, c) => this.inputs(step.indices, c));
+    try {
+      const micro: MicroBatch = {
+        size: step.indices.length,
+        weight: 1,
+        loss: () => {
+          m.dropoutSeed = step.seedStart;
+          return this.loss.fromEmbeddings(
+            inputs.map((x) => m.embed(x, m.context(true))),
+            labels,
+          );
+        },
+      };
+      return { ...(await computeGradients(step.params, [micro])), forwards: columns };
+    } finally {
+      inputs.forEach(disposeInputs);
+    }
+  }
+
+  private async gradCache(step: StepInput, columns: number, labels: tf.Tensor1D | undefined, mini: number): Promise<StepGradients & { forwards: number }> {
+    const m = this.model.model;
+    const chunks: Array<{ column: number; rows: number[]; seed: number }> = [];
+    for (let c = 0; c < columns; c++) {
+      for (let s = 0; s < step.indices.length; s += mini) chunks.push({ column: c, rows: step.indices.slice(s, s + mini), seed: step.seedStart + chunks.length * step.seedsPerForward });
+    }
+    // (1) Embeddings without a tape, chunk by chunk, each with its own dropout seed.
+    const embedded = chunks.map((ch) => {
+      const x = this.inputs(ch.rows, ch.column);
+      try {
+        m.dropoutSeed = ch.seed;
+        return tf.tidy(() => m.embed(x, m.context(true)));
+      } finally {
+        disposeInputs(x);
+      }
+    });
+    // (2) The loss and its gradient with respect to each column's embeddings.
+    const perColumn = Array.from({ length: columns }, (_, c) => tf.concat(embedded.filter((_, j) => chunks[j].column === c), 0) as tf.Tensor2D);
+    tf.dispose(embedded);
+    const { value, grads } = tf.valueAndGrads((...e: tf.Tensor[]) => this.loss.fromEmbeddings(e as tf.Tensor2D[], labels))(perColumn);
+    tf.dispose(perColumn);
+    let loss: number;
+    try {
+      loss = (await value.data())[0];
+    } finally {
+      value.dispose();
+    }
+    // (3) Replay each chunk with the tape: ∂(Σ embedding ⊙ cached gradient)/∂θ summed over chunks is ∂loss/∂θ.
+    const offsets = new Array<number>(columns).fill(0);
+    const owned: tf.Tensor[] = [...grads];
+    const xs: EncoderInputs[] = [];
+    const micro: MicroBatch[] = chunks.map((ch) => {
+      const x = this.inputs(ch.rows, ch.column);
+      xs.push(x);
+      const g = tf.slice(grads[ch.column], [offsets[ch.column], 0], [ch.rows.length, -1]);
+      offsets[ch.column] += ch.rows.length;
+      owned.push(g);
+      return {
+        size: ch.rows.length,
+        weight: 1,
+        loss: () => {
+          m.dropoutSeed = ch.seed;
+          return tf.sum(tf.mul(m.embed(x, m.context(true)), g)) as tf.Scalar;
+        },
+      };
+    });
+    try {
+      const out = await computeGradients(step.params, micro);
+      return { loss, grads: out.grads, forwards: chunks.length };
+    } finally {
+      xs.forEach(disposeInputs);
+      tf.dispose(owned);
+    }
+  }
+
+  save(dir: string): Promise<void> {
+    return this.model.saveInto(dir);
+  }
+
+  async loadWeights(dir: string): Promise<void> {
+    const m = this.model.model;
+    loadWeights({ config: m.config, params: () => m.encoderParams() }, await WeightsFolder.fromDir(dir));
+    for (const d of m.denses) loadWeights({ config: m.config, params: () => d.module.namedParams() }, await WeightsFolder.fromFile(path.join(dir, d.path, WEIGHTS_FILE)));
+  }
+}
+
+/** The loop's evaluator for a bi-encoder: EmbeddingSimilarityEvaluator over this model's embeddings. */
+export function trainingEvaluator(ev: EmbeddingSimilarityEvaluator, model: SentenceTransformer): TrainingEvaluator {
+  return {
+    name: ev.name,
+    evaluate: (o) => ev.evaluate((texts) => model.encode(texts, { showProgress: false, batchSize: 32 }), o),
+    truncateCsv: (dir, keep) => ev.truncateCsv(dir, keep),
+  };
+}
