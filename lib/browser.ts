@@ -46,3 +46,9 @@ export { VERSION } from './version.js';
 export function configureHub(settings: Partial<BrowserHubSettings>): void {
   Object.assign(hubSettings, settings);
 }
+
+// The model worker (load, score, rank, fine-tune and export in a Web Worker) and a zip writer for the download.
+export { serveModelWorker, type WorkerScopeLike } from './web/worker.js';
+export { ModelWorkerClient, WorkerError, type WorkerLike } from './web/client.js';
+export type { DataSpec, LoadOptions, ModelFile, ModelInfo, ModelSource, PredictResult, TrainEvent, TrainOutcome, TrainRequest, WorkerSetup } from './web/protocol.js';
+export { zipStore, crc32, type ZipEntry } from './web/zip.js';

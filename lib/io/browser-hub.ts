@@ -57,7 +57,8 @@ async function openCache(name: string): Promise<CacheLike | undefined> {
   return cs.open(name);
 }
 
-const bytesOf = async (res: Response): Promise<Uint8Array> => new Uint8Array(await res.arrayBuffer());
+/** ArrayBuffer-backed (not ArrayBufferLike), so the bytes are a BodyInit for new Response() under lib.dom too. */
+const bytesOf = async (res: Response): Promise<Uint8Array<ArrayBuffer>> => new Uint8Array(await res.arrayBuffer());
 
 /** A fetch that failed to reach the server at all (fetch rejects with a TypeError then), as opposed to an HTTP error. */
 class Unreachable extends Error {}
@@ -85,7 +86,7 @@ async function httpError(res: Response, repoId: string, url: string, file?: stri
 }
 
 /** Fetch a whole body, checking it against Content-Length: a cut connection must not become a cached file. */
-async function fetchBytes(url: string, token: string | undefined, repoId: string, file?: string): Promise<{ bytes: Uint8Array; type: string }> {
+async function fetchBytes(url: string, token: string | undefined, repoId: string, file?: string): Promise<{ bytes: Uint8Array<ArrayBuffer>; type: string }> {
   const res = await get(url, token);
   if (!res.ok) throw await httpError(res, repoId, url, file);
   const bytes = await bytesOf(res).catch((e: unknown) => Promise.reject(new Unreachable(`${url}: the download was cut off (${(e as Error).message})`)));

@@ -23,9 +23,10 @@ export function chromiumMissing(): string | undefined {
 /** Fixture model `name` is served as the Hub repo `fixtures/<name>`. */
 export const repoOf = (name: string): string => `fixtures/${name}`;
 
-export async function bundlePage(): Promise<string> {
+/** Bundle a spec/browser entry (default page.ts) for the page, or for a module worker: both are platform browser. */
+export async function bundlePage(entry = 'page.ts'): Promise<string> {
   const out = await build({
-    entryPoints: [path.join(REPO_ROOT, 'spec', 'browser', 'page.ts')],
+    entryPoints: [path.join(REPO_ROOT, 'spec', 'browser', entry)],
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -43,8 +44,11 @@ export interface PageServer {
 
 const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
 
-/** The test page: index.html, page.js (the bundle) and /wasm/*.wasm, as a bundler's dev server would serve them. */
-export async function startPageServer(bundle: string): Promise<PageServer> {
+/**
+ * The test page: index.html, page.js (the bundle) and /wasm/*.wasm, as a bundler's dev server would serve them;
+ * `scripts` are more bundles by URL path (a worker's, '/worker.js').
+ */
+export async function startPageServer(bundle: string, scripts: Record<string, string> = {}): Promise<PageServer> {
   // The folder picker is what a user would use to load a model from disk (setInputFiles fills it in the spec).
   const html = '<!doctype html><meta charset="utf-8"><title>tfjs-cross-encoder browser spec</title><input id="folder" type="file" webkitdirectory><script type="module" src="/page.js"></script>';
   const server = http.createServer((req, res) => {
@@ -55,6 +59,7 @@ export async function startPageServer(bundle: string): Promise<PageServer> {
     };
     if (url === '/' || url === '/index.html') return send(200, 'text/html', html);
     if (url === '/page.js') return send(200, 'text/javascript', bundle);
+    if (Object.hasOwn(scripts, url)) return send(200, 'text/javascript', scripts[url]);
     if (url === '/favicon.ico') return send(204, 'image/x-icon', '');
     // A fixture model as a plain folder of files at a URL (no Hub API): /models/<name>/<file>.
     const f = /^\/models\/([\w.-]+)\/([\w.-]+)$/.exec(url);
