@@ -1,0 +1,103 @@
+/**
+ * The real CLI, bi-encoder: `scripts/train-stsb.ts --bi-encoder` on the tiny sentence-transformers fixture and a slice
+ * of STSb, killed with SIGKILL once its first checkpoint is on disk, then run again with `--resume`, ends with the
+ * same final weights (every safetensors file of final/, bit for bit), the same results.json metrics and the same
+ * validation rows in log.jsonl as an uninterrupted run of the same command (real child processes, dropout on).
+ */
+import { expect } from 'chai';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SafetensorsFile } from '../../lib/io/safetensors.js';
+import { listCheckpoints } from '../../lib/training/checkpoint-state.js';
+import { maxAbsDiff } from '../helpers/parity.js';
+import { fixtureModel, STSB_DIR } from '../helpers/paths.js';
+import { spawnScript } from '../helpers/run-cli.js';
+
+async function safetensorsFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = path.join(rel, e.name);
+    if (e.isDirectory()) out.push(...(await safetensorsFiles(dir, r)));
+    else if (e.name.endsWith('.safetensors')) out.push(r);
+  }
+  return out.sort();
+}
+
+async function evalRows(out: string): Promise<unknown[]> {
+  const text = await fsp.readFile(path.join(out, 'log.jsonl'), 'utf-8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.type === 'eval')
+    .map(({ step, epoch, pearson, spearman }) => ({ step, epoch, pearson, spearman }));
+}
+
+describe('bi-encoder CLI: kill -9 and --resume', function () {
+  // About 3 × 10 s on an idle 2-core machine (three CLI runs, each mostly start-up); minutes on a loaded one.
+  this.timeout(600_000);
+  let tmp: string;
+  before(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'st-kill-resume-'));
+  });
+  after(async () => {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  // 24 STSb training pairs, batch 4: 6 steps an epoch, 2 epochs; a checkpoint every 4 steps, validation (16 pairs)
+  // every 4 steps, test on 16 pairs at the end.
+  const args = (out: string, extra: string[] = []) => [
+    '--bi-encoder', '--model', fixtureModel('tiny-st-bert'), '--data-dir', STSB_DIR, '--train-limit', '24', '--eval-limit', '16',
+    '--output', out, '--batch-size', '4', '--epochs', '2', '--lr', '1e-3', '--save-steps', '4', '--eval-steps', '4',
+    '--logging-steps', '1', '--seed', '3', '--no-progress', ...extra,
+  ];
+
+  it('the resumed run ends with the uninterrupted run\'s weights and metrics', async () => {
+    const full = path.join(tmp, 'uninterrupted');
+    const a = await spawnScript('scripts/train-stsb.ts', args(full)).done;
+    expect(a.code, a.stderr.slice(-2000)).to.equal(0);
+
+    const killed = path.join(tmp, 'killed');
+    const run = spawnScript('scripts/train-stsb.ts', args(killed));
+    let killedAt: number | undefined;
+    while (run.child.exitCode === null && killedAt === undefined) {
+      const ckpts = await listCheckpoints(killed).catch(() => []);
+      if (ckpts.length) {
+        run.child.kill('SIGKILL');
+        killedAt = ckpts[0].step;
+      } else {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    const k = await run.done;
+    expect(k.signal, 'the run was killed before it finished').to.equal('SIGKILL');
+    expect(killedAt).to.be.a('number');
+    await fsp.access(path.join(killed, 'results.json')).then(
+      () => expect.fail('the killed run wrote results.json'),
+      () => undefined,
+    );
+
+    const resumed = await spawnScript('scripts/train-stsb.ts', args(killed, ['--resume'])).done;
+    expect(resumed.code, resumed.stderr.slice(-2000)).to.equal(0);
+    expect(resumed.stderr).to.match(/resumed from .*step-\d+/);
+
+    const ra = JSON.parse(await fsp.readFile(path.join(full, 'results.json'), 'utf-8')) as { metrics: unknown; steps: number; best: unknown };
+    const rb = JSON.parse(await fsp.readFile(path.join(killed, 'results.json'), 'utf-8')) as { metrics: unknown; steps: number; best: unknown };
+    expect(rb.steps).to.equal(12);
+    expect(rb.steps).to.equal(ra.steps);
+    expect(rb.metrics, 'results.json metrics').to.deep.equal(ra.metrics);
+    expect(rb.best, 'results.json best').to.deep.equal(ra.best);
+    expect(await evalRows(killed), 'validation rows of log.jsonl').to.deep.equal(await evalRows(full));
+
+    const files = await safetensorsFiles(path.join(full, 'final'));
+    expect(files).to.include('model.safetensors');
+    expect(await safetensorsFiles(path.join(killed, 'final'))).to.deep.equal(files);
+    for (const f of files) {
+      const wa = await SafetensorsFile.open(path.join(full, 'final', f));
+      const wb = await SafetensorsFile.open(path.join(killed, 'final', f));
+      expect(wb.names().sort(), f).to.deep.equal(wa.names().sort());
+      for (const name of wa.names()) expect(maxAbsDiff(wb.getFloat32(name), wa.getFloat32(name)), `${f}: ${name} (killed after step ${killedAt})`).to.equal(0);
+    }
+  });
+});
