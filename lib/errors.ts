@@ -27,6 +27,8 @@ export class CrossEncoderError extends Error {
 
 /** A safetensors file is malformed. `file` and, where known, `tensor` say where. */
 export class SafetensorsError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'SafetensorsError';
   constructor(
     readonly file: string,
     message: string,
@@ -38,6 +40,8 @@ export class SafetensorsError extends CrossEncoderError {
 
 /** config.json is missing, unparsable, or describes a model we do not support. */
 export class ConfigError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'ConfigError';
   constructor(
     readonly file: string,
     message: string,
@@ -48,6 +52,8 @@ export class ConfigError extends CrossEncoderError {
 
 /** Tokenizer files are missing or malformed. */
 export class TokenizerError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'TokenizerError';
   constructor(
     readonly file: string,
     message: string,
@@ -58,6 +64,8 @@ export class TokenizerError extends CrossEncoderError {
 
 /** Checkpoint tensors do not fit the model: missing, wrong shape, non-finite. */
 export class WeightsError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'WeightsError';
   constructor(
     readonly file: string,
     message: string,
@@ -69,6 +77,8 @@ export class WeightsError extends CrossEncoderError {
 
 /** A Hugging Face Hub request failed, or the cache cannot serve an offline request. */
 export class HubError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'HubError';
   constructor(
     message: string,
     readonly repoId: string,
@@ -81,6 +91,8 @@ export class HubError extends CrossEncoderError {
 
 /** A dataset file or row is malformed. `row` is 1-based as a user counts data rows (header excluded). */
 export class DataError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'DataError';
   constructor(
     readonly file: string,
     message: string,
@@ -91,18 +103,24 @@ export class DataError extends CrossEncoderError {
 }
 
 export class TrainingError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'TrainingError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('TRAINING', message, options);
   }
 }
 
 export class BackendError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'BackendError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('BACKEND', message, options);
   }
 }
 
 export class UsageError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'UsageError';
   constructor(message: string) {
     super('USAGE', message);
   }
@@ -113,6 +131,8 @@ export class UsageError extends CrossEncoderError {
  * folder should be. `file` is the path as the user knows it (never a temp name), `errno` the system's code.
  */
 export class FileSystemError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'FileSystemError';
   constructor(
     readonly file: string,
     readonly action: 'read' | 'write' | 'create',
@@ -125,6 +145,8 @@ export class FileSystemError extends CrossEncoderError {
 
 /** The model was used after dispose(): its weights are freed. */
 export class ModelDisposedError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'ModelDisposedError';
   constructor(what: string, model = 'CrossEncoder') {
     super('DISPOSED', `${what}: this ${model} was disposed (dispose() frees its weights); load the model again to use it`);
   }
@@ -135,6 +157,8 @@ export class ModelDisposedError extends CrossEncoderError {
  * could be written, so the run can continue with `resume`.
  */
 export class TrainingInterruptedError extends CrossEncoderError {
+  // A literal, so a minifier that renames classes keeps the name users see.
+  override name = 'TrainingInterruptedError';
   constructor(
     readonly step: number,
     readonly totalSteps: number,
