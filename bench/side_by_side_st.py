@@ -1,7 +1,8 @@
 """Side-by-side STSb bi-encoder fine-tuning: sentence-transformers (PyTorch) vs ours (TensorFlow.js), same model,
 data and hyperparameters (issue 12's "side by side" item).
 
-    /work/main/bench/.venv/bin/python bench/side_by_side_st.py --seeds 0            # full recipe, 4 epochs
+    /work/main/bench/.venv-torch2/bin/python bench/side_by_side_st.py --seeds 0     # full recipe, 4 epochs (PyPI torch 2)
+    /work/main/bench/.venv/bin/python bench/side_by_side_st.py --seeds 0            # the same on Debian's torch 1.13
     /work/main/bench/.venv/bin/python bench/side_by_side_st.py --seeds 0 --epochs 1 # SHORTENED: 1 epoch (labelled so)
     /work/main/bench/.venv/bin/python bench/side_by_side_st.py --seeds 0 --table-only
 
@@ -83,6 +84,11 @@ def run_ours(seed, a):
              "--max-grad-norm", 1, "--adam-eps", "1e-8", "--eval-steps", 0, "--no-progress", "--output", out, "--overwrite"], log, tf)
 
 
+def torch_build(version):
+    # Debian's python3-torch reports e.g. 1.13.0a0 and uses the system OpenBLAS; PyPI wheels carry their own BLAS.
+    return "Debian, system OpenBLAS" if "a0" in version else "PyPI wheel"
+
+
 def collect(kind, seed, a):
     out, log, tf = paths(kind, seed, a.epochs)
     if not (out / "results.json").exists():
@@ -94,7 +100,7 @@ def collect(kind, seed, a):
            "command": " ".join(meta["command"])}
     if kind == "st":
         row.update(test_pearson=r["test_pearson"], test_spearman=r["test_spearman"], steps=r["total_steps"],
-                   train_seconds=r["train_seconds"], backend=f"PyTorch {r['versions']['torch']} CPU (Debian, OpenBLAS), "
+                   train_seconds=r["train_seconds"], backend=f"PyTorch {r['versions']['torch']} CPU ({torch_build(r['versions']['torch'])}), "
                    f"{r['torch_threads']} threads; sentence-transformers {r['versions']['sentence_transformers']}")
     else:
         test = next(m for m in r["metrics"] if m["split"] == "test")
