@@ -36,6 +36,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+from side_by_side_runs import run_seeds  # noqa: E402
 PY = HERE / ".venv" / "bin" / "python"
 
 
@@ -237,15 +239,7 @@ def main():
     ap.add_argument("--force", action="store_true", help="rerun even if results exist")
     ap.add_argument("--table-only", action="store_true")
     a = ap.parse_args()
-    seeds = [int(s) for s in a.seeds.split(",")]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if not a.table_only:
-        for s in seeds:  # serial: the machine has 2 cores
-            if a.only in (None, "st"):
-                run_st(s, a)
-            if a.only in (None, "ours"):
-                run_ours(s, a)
-    table(seeds, a)
+    run_seeds(a, RESULTS, run_st, run_ours, table)
 
 
 if __name__ == "__main__":

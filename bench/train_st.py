@@ -36,7 +36,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from write_stsb_parquet import read_tsv  # noqa: E402  (same strict TSV reader)
+from stsb_recipe import add_limit_args, add_recipe_args, limit_threads, load_splits  # noqa: E402
 
 
 def peak_rss_mb():
@@ -45,25 +45,14 @@ def peak_rss_mb():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--data-dir", default=str((HERE.parent / ".." / "shared" / "data" / "stsb").resolve()))
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--weight-decay", type=float, default=0.01)
-    ap.add_argument("--warmup-ratio", type=float, default=0.1)
-    ap.add_argument("--max-grad-norm", type=float, default=1.0)
+    add_recipe_args(ap, lr=2e-5, weight_decay=0.01, data_dir=str((HERE.parent / ".." / "shared" / "data" / "stsb").resolve()))
     ap.add_argument("--max-length", type=int, default=None, help="CrossEncoder(max_length=...), default: its own")
     ap.add_argument("--eval-batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--both-orders", action="store_true", help="also train on (sentence2, sentence1)")
     ap.add_argument("--no-dev-eval", action="store_true", help="skip the validation evaluation after each epoch")
     ap.add_argument("--no-save", action="store_true")
-    ap.add_argument("--limit-train", type=int, default=None)
-    ap.add_argument("--limit-dev", type=int, default=None)
-    ap.add_argument("--limit-test", type=int, default=None)
+    add_limit_args(ap)
     args = ap.parse_args()
 
     t_start = time.perf_counter()
@@ -74,19 +63,11 @@ def main():
     from scipy.stats import pearsonr, spearmanr
     from sentence_transformers import CrossEncoder, InputExample
     from sentence_transformers.cross_encoder.evaluation import CrossEncoderCorrelationEvaluator
-    from threadpoolctl import threadpool_limits
     from torch.utils.data import DataLoader
 
-    torch.set_num_threads(args.threads)
-    blas_limit = threadpool_limits(limits=args.threads, user_api="blas")  # noqa: F841 (kept alive)
+    blas_limit = limit_threads(args.threads)  # noqa: F841 (kept alive)
 
-    def load(split, limit):
-        s1, s2, score = read_tsv(Path(args.data_dir) / f"{split}.tsv")
-        rows = list(zip(s1, s2, score))
-        return rows[:limit] if limit is not None else rows
-
-    train_rows, dev_rows, test_rows = load("train", args.limit_train), load("validation", args.limit_dev), \
-        load("test", args.limit_test)
+    train_rows, dev_rows, test_rows = load_splits(args)
 
     transformers.set_seed(args.seed)
     model = CrossEncoder(args.model, num_labels=1, device="cpu", max_length=args.max_length)

@@ -32,28 +32,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from write_stsb_parquet import read_tsv  # noqa: E402  (same strict TSV reader)
+from stsb_recipe import add_limit_args, add_recipe_args, limit_threads, load_splits  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--data-dir", default="/work/shared/data/stsb")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=5e-5)
-    ap.add_argument("--weight-decay", type=float, default=0.0)
-    ap.add_argument("--warmup-ratio", type=float, default=0.1)
-    ap.add_argument("--max-grad-norm", type=float, default=1.0)
+    add_recipe_args(ap, lr=5e-5, weight_decay=0.0, data_dir="/work/shared/data/stsb")
     ap.add_argument("--eval-batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-dev-eval", action="store_true")
     ap.add_argument("--no-save", action="store_true")
-    ap.add_argument("--limit-train", type=int, default=None)
-    ap.add_argument("--limit-dev", type=int, default=None)
-    ap.add_argument("--limit-test", type=int, default=None)
+    add_limit_args(ap)
     args = ap.parse_args()
 
     t_start = time.perf_counter()
@@ -63,19 +52,11 @@ def main():
     import sentence_transformers
     from sentence_transformers import InputExample, SentenceTransformer, losses
     from sentence_transformers.evaluation import EmbeddingSimilarityEvaluator, SimilarityFunction
-    from threadpoolctl import threadpool_limits
     from torch.utils.data import DataLoader
 
-    torch.set_num_threads(args.threads)
-    blas_limit = threadpool_limits(limits=args.threads, user_api="blas")  # noqa: F841 (kept alive)
+    blas_limit = limit_threads(args.threads)  # noqa: F841 (kept alive)
 
-    def load(split, limit):
-        s1, s2, score = read_tsv(Path(args.data_dir) / f"{split}.tsv")
-        rows = list(zip(s1, s2, score))
-        return rows[:limit] if limit is not None else rows
-
-    train_rows, dev_rows, test_rows = load("train", args.limit_train), load("validation", args.limit_dev), \
-        load("test", args.limit_test)
+    train_rows, dev_rows, test_rows = load_splits(args)
 
     transformers.set_seed(args.seed)
     model = SentenceTransformer(args.model, device="cpu")
