@@ -9,9 +9,9 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SafetensorsFile } from '../../lib/io/safetensors.js';
-import { listCheckpoints } from '../../lib/training/checkpoint-state.js';
 import { backendName, expectWithin, maxAbsDiff } from '../helpers/parity.js';
 import { fixtureModel } from '../helpers/paths.js';
+import { killAtFirstCheckpoint } from '../helpers/kill-at-checkpoint.js';
 import { spawnScript } from '../helpers/run-cli.js';
 import { fixtureExamples } from '../helpers/training-fixture.js';
 
@@ -41,20 +41,7 @@ describe('parity: kill -9 and --resume on the active backend', function () {
     expect(a.code, a.stderr.slice(-2000)).to.equal(0);
 
     const killed = path.join(tmp, 'killed');
-    const run = spawnScript('scripts/cli.ts', args(killed));
-    let killedAt: number | undefined;
-    while (run.child.exitCode === null && killedAt === undefined) {
-      const ckpts = await listCheckpoints(killed);
-      if (ckpts.length) {
-        run.child.kill('SIGKILL');
-        killedAt = ckpts[0].step;
-      } else {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
-    const k = await run.done;
-    expect(k.signal, 'the run was killed before it finished').to.equal('SIGKILL');
-    expect(killedAt).to.be.a('number');
+    const killedAt = await killAtFirstCheckpoint('scripts/cli.ts', args(killed), killed);
 
     const resumed = await spawnScript('scripts/cli.ts', args(killed, ['--resume'])).done;
     expect(resumed.code, resumed.stderr.slice(-2000)).to.equal(0);

@@ -9,9 +9,9 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SafetensorsFile } from '../../lib/io/safetensors.js';
-import { listCheckpoints } from '../../lib/training/checkpoint-state.js';
 import { maxAbsDiff } from '../helpers/parity.js';
 import { fixtureModel, STSB_DIR } from '../helpers/paths.js';
+import { killAtFirstCheckpoint } from '../helpers/kill-at-checkpoint.js';
 import { spawnScript } from '../helpers/run-cli.js';
 
 async function safetensorsFiles(dir: string, rel = ''): Promise<string[]> {
@@ -59,20 +59,7 @@ describe('bi-encoder CLI: kill -9 and --resume', function () {
     expect(a.code, a.stderr.slice(-2000)).to.equal(0);
 
     const killed = path.join(tmp, 'killed');
-    const run = spawnScript('scripts/train-stsb.ts', args(killed));
-    let killedAt: number | undefined;
-    while (run.child.exitCode === null && killedAt === undefined) {
-      const ckpts = await listCheckpoints(killed).catch(() => []);
-      if (ckpts.length) {
-        run.child.kill('SIGKILL');
-        killedAt = ckpts[0].step;
-      } else {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
-    const k = await run.done;
-    expect(k.signal, 'the run was killed before it finished').to.equal('SIGKILL');
-    expect(killedAt).to.be.a('number');
+    const killedAt = await killAtFirstCheckpoint('scripts/train-stsb.ts', args(killed), killed);
     await fsp.access(path.join(killed, 'results.json')).then(
       () => expect.fail('the killed run wrote results.json'),
       () => undefined,
