@@ -41,48 +41,55 @@ async function load(v: Flags, help: string): Promise<SentenceTransformer> {
   return SentenceTransformer.fromPretrained(model, { revision: strFlag(v, 'revision') });
 }
 
-export async function encodeCommand(v: Flags): Promise<void> {
+/**
+ * The shared shape of both commands: read the input (JSON lines, or `plain` when the file extension or the first line
+ * says so), parse it, warn and stop on an empty input, else run `body` with the loaded model and write its lines.
+ */
+async function runWithInput<T>(v: Flags, o: { plain: 'txt' | 'tsv'; what: string; verb: string; help: string; parse: (lines: string[], source: string, format: 'jsonl' | 'txt' | 'tsv') => T[]; body: (st: SentenceTransformer, items: T[], batch: { batchSize: number; threads: number | 'auto' }) => Promise<string[]> }): Promise<void> {
   const input = strFlag(v, 'input');
-  const batchSize = intFlag(v, 'batch-size') ?? 32;
-  const threads = threadsFlag(v) ?? 'auto';
+  const batch = { batchSize: intFlag(v, 'batch-size') ?? 32, threads: threadsFlag(v) ?? 'auto' };
   const source = input ?? '<stdin>';
   const lines = decodeLines(await readInput(input), source);
   const first = lines.find((l) => l.trim() !== '') ?? '';
-  const format = input?.endsWith('.txt') ? 'txt' : input?.match(/\.jsonl?$/) ? 'jsonl' : first.trimStart().startsWith('{') ? 'jsonl' : 'txt';
-  const texts = parseTexts(lines, source, format);
-  if (texts.length === 0) {
-    log.warn(`${source}: read 0 texts (the input is empty); nothing to encode`);
+  const format = input?.endsWith(`.${o.plain}`) ? o.plain : input?.match(/\.jsonl?$/) ? 'jsonl' : first.trimStart().startsWith('{') ? 'jsonl' : o.plain;
+  const items = o.parse(lines, source, format);
+  if (items.length === 0) {
+    log.warn(`${source}: read 0 ${o.what} (the input is empty); nothing to ${o.verb}`);
     return;
   }
-  const st = await load(v, ENCODE_HELP);
+  const st = await load(v, o.help);
   try {
-    const rows = await st.encode(texts, { batchSize, normalize: v.normalize === true, threads });
-    process.stdout.write(rows.map((r) => JSON.stringify({ embedding: Array.from(r) })).join('\n') + '\n');
+    process.stdout.write((await o.body(st, items, batch)).join('\n') + '\n');
   } finally {
     st.dispose();
   }
 }
 
-export async function similarityCommand(v: Flags): Promise<void> {
-  const input = strFlag(v, 'input');
-  const batchSize = intFlag(v, 'batch-size') ?? 32;
-  const threads = threadsFlag(v) ?? 'auto';
-  const source = input ?? '<stdin>';
-  const lines = decodeLines(await readInput(input), source);
-  const first = lines.find((l) => l.trim() !== '') ?? '';
-  const format = input?.endsWith('.tsv') ? 'tsv' : input?.match(/\.jsonl?$/) ? 'jsonl' : first.trimStart().startsWith('{') ? 'jsonl' : 'tsv';
-  const pairs = parsePairs(lines, source, format);
-  if (pairs.length === 0) {
-    log.warn(`${source}: read 0 pairs (the input is empty); nothing to score`);
-    return;
-  }
-  const st = await load(v, SIMILARITY_HELP);
-  try {
-    // Both sides in one call: every distinct text is embedded in length-sorted batches.
-    const emb = await st.encode([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])], { batchSize, threads });
-    const scores = st.similarityPairwise(emb.slice(0, pairs.length), emb.slice(pairs.length));
-    process.stdout.write(scores.map((score) => JSON.stringify({ score })).join('\n') + '\n');
-  } finally {
-    st.dispose();
-  }
+export function encodeCommand(v: Flags): Promise<void> {
+  return runWithInput(v, {
+    plain: 'txt',
+    what: 'texts',
+    verb: 'encode',
+    help: ENCODE_HELP,
+    parse: (lines, source, format) => parseTexts(lines, source, format === 'jsonl' ? 'jsonl' : 'txt'),
+    body: async (st, texts, batch) => {
+      const rows = await st.encode(texts, { ...batch, normalize: v.normalize === true });
+      return rows.map((r) => JSON.stringify({ embedding: Array.from(r) }));
+    },
+  });
+}
+
+export function similarityCommand(v: Flags): Promise<void> {
+  return runWithInput(v, {
+    plain: 'tsv',
+    what: 'pairs',
+    verb: 'score',
+    help: SIMILARITY_HELP,
+    parse: (lines, source, format) => parsePairs(lines, source, format === 'jsonl' ? 'jsonl' : 'tsv'),
+    body: async (st, pairs, batch) => {
+      // Both sides in one call: every distinct text is embedded in length-sorted batches.
+      const emb = await st.encode([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])], batch);
+      return st.similarityPairwise(emb.slice(0, pairs.length), emb.slice(pairs.length)).map((score) => JSON.stringify({ score }));
+    },
+  });
 }
