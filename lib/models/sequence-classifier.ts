@@ -3,6 +3,7 @@
  * (e.g. "bert.encoder.layer.0.attention.self.query.weight", "classifier.weight").
  */
 import { tf } from '../tf.js';
+import { countDropoutSeeds } from './dropout-seeds.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { EncoderConfig } from './config.js';
 import { makeEncoder, makeHead } from './architectures.js';
@@ -43,23 +44,9 @@ export class SequenceClassifier extends Module {
     return { training, nextSeed: () => ++this.dropoutSeed }; // pre-increment: tfjs ignores a seed of 0
   }
 
-  /** How many dropout seeds one training forward pass draws (fixed by the config): counted on a 2-token input. */
+  /** How many dropout seeds one training forward pass draws (fixed by the config; see countDropoutSeeds). */
   seedsPerForward(): number {
-    let n = 0;
-    tf.tidy(() => {
-      const cfg = this.config;
-      const start = cfg.architecture === 'roberta' ? cfg.padTokenId + 1 : 0;
-      this.logits(
-        {
-          inputIds: tf.zeros([1, 2], 'int32'),
-          attentionMask: tf.ones([1, 2], 'float32'),
-          tokenTypeIds: cfg.typeVocabSize > 0 ? tf.zeros([1, 2], 'int32') : undefined,
-          positionIds: tf.tensor2d([[start, start + 1]], [1, 2], 'int32'),
-        },
-        { training: true, nextSeed: () => ++n },
-      );
-    });
-    return n;
+    return countDropoutSeeds(this.config, (inputs, ctx) => this.logits(inputs, ctx));
   }
 
   /** Logits [B, numLabels]. Call inside tf.tidy (or a gradient function). */

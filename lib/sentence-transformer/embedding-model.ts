@@ -5,6 +5,7 @@
  * the prefix again, as BertModel.save_pretrained writes it.
  */
 import { tf } from '../tf.js';
+import { countDropoutSeeds } from '../models/dropout-seeds.js';
 import type { EncoderConfig } from '../models/config.js';
 import { makeEncoder } from '../models/architectures.js';
 import type { EncoderModule } from '../models/encoder.js';
@@ -60,23 +61,9 @@ export class EmbeddingModel extends Module {
     return this.normalize ? l2Normalize(x) : x;
   }
 
-  /** How many dropout seeds one training forward draws: counted on a 2-token input, as SequenceClassifier does. */
+  /** How many dropout seeds one training forward draws (see countDropoutSeeds). */
   seedsPerForward(): number {
-    let n = 0;
-    tf.tidy(() => {
-      const cfg = this.config;
-      const start = cfg.architecture === 'roberta' ? cfg.padTokenId + 1 : 0;
-      this.embed(
-        {
-          inputIds: tf.zeros([1, 2], 'int32'),
-          attentionMask: tf.ones([1, 2], 'float32'),
-          tokenTypeIds: cfg.typeVocabSize > 0 ? tf.zeros([1, 2], 'int32') : undefined,
-          positionIds: tf.tensor2d([[start, start + 1]], [1, 2], 'int32'),
-        },
-        { training: true, nextSeed: () => ++n },
-      );
-    });
-    return n;
+    return countDropoutSeeds(this.config, (inputs, ctx) => this.embed(inputs, ctx));
   }
 
   /** Every parameter, encoder ones under their HF names ("bert.embeddings…"), Dense ones as "<path>.linear.weight". */
