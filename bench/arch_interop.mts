@@ -8,9 +8,9 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import '../lib/platform/node.ts'; // library modules imported directly need the Node platform installed first
-import { CrossEncoder } from '../lib/cross-encoder.ts';
-import { Trainer } from '../lib/training/trainer.ts';
+import '../lib/platform/node.js'; // library modules imported directly need the Node platform installed first
+import { CrossEncoder } from '../lib/cross-encoder/model.js';
+import { Trainer } from '../lib/cross-encoder/trainer.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string', default: '3' } } });
 const stsb = (split: string): [string, string, number][] =>

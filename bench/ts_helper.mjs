@@ -13,9 +13,9 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CrossEncoder } from '../lib/cross-encoder.ts';
-import { PairTokenizer } from '../lib/tokenizer/index.ts';
-import { activeBackend, describeBackend } from '../lib/backend.ts';
+import { CrossEncoder } from '../lib/cross-encoder/model.js';
+import { PairTokenizer } from '../lib/tokenizer/index.js';
+import { activeBackend, describeBackend } from '../lib/backend.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

@@ -14,19 +14,20 @@
 // First: installs the Node platform (files, environment, the Hub cache, worker threads, Node's backend order).
 import './platform/node.js';
 
-export { CrossEncoder, defaultActivation, type FromPretrainedOptions, type Pair, type PredictOptions, type RankOptions, type RankResult } from './cross-encoder.js';
+export { CrossEncoder, defaultActivation, type FromPretrainedOptions, type Pair, type PredictOptions, type RankOptions, type RankResult } from './cross-encoder/model.js';
 export { type Activation } from './activation.js';
 export * from './sentence-transformer/index.js';
 export { initBackend, activeBackend, describeBackend, probeBackends, type BackendInfo, type BackendName, type BackendProbe, type InitBackendOptions } from './backend.js';
-export { pearson, spearman, rankAverage, CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './evaluation/index.js';
+export { pearson, spearman, rankAverage } from './evaluation/index.js';
+export { CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './cross-encoder/evaluation/index.js';
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
-export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './training/trainer.js';
-export { runTrainingJob, type JobOptions, type JobResult } from './training/job.js';
+export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './cross-encoder/trainer.js';
+export { runTrainingJob, type JobOptions, type JobResult } from './cross-encoder/job.js';
 export { TRAINING_ARGS, resolveTrainingArgs, type TrainingArgs, type ModelArgs, type ArgSpec } from './training/training-args.js';
 export { AdamW, type AdamWOptions } from './training/optimizer.js';
 export { makeSchedule, resolveWarmupSteps, type ScheduleKind } from './training/schedule.js';
-export { bceWithLogits, mseOnActivated, crossEntropy } from './training/losses.js';
+export { bceWithLogits, mseOnActivated, crossEntropy } from './cross-encoder/losses/index.js';
 export { hubDownloadFile, hubListFiles, resolveModelDir, hubCacheDir, type HubOptions } from './io/hub.js';
 export { SafetensorsFile, writeSafetensors, serializeSafetensors } from './io/safetensors.js';
 export { WeightsFolder, WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './io/weights.js';

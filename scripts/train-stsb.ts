@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { HubError, UsageError } from '../lib/errors.js';
 import { runBiEncoderJob } from '../lib/sentence-transformer/job.js';
 import { AnglELoss, CoSENTLoss, CosineSimilarityLoss, type EmbeddingLoss } from '../lib/sentence-transformer/losses/index.js';
-import { runTrainingJob } from '../lib/training/job.js';
+import { runTrainingJob } from '../lib/cross-encoder/job.js';
 import { resolveTrainingArgs } from '../lib/training/training-args.js';
 import { intFlag, strFlag, type Flags } from './commands/flags.js';
 import { resumeCommand, runCommand } from './commands/process.js';

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossEncoder, defaultActivation } from '../lib/cross-encoder.js';
+import { CrossEncoder, defaultActivation } from '../lib/cross-encoder/model.js';
 import { ConfigError } from '../lib/errors.js';
 import { WeightsFolder } from '../lib/io/weights.js';
 import { parseConfig, readConfig } from '../lib/models/config.js';

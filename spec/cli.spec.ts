@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossEncoder } from '../lib/cross-encoder.js';
+import { CrossEncoder } from '../lib/cross-encoder/model.js';
 import { activeBackend } from '../lib/backend/state.js';
 import { onlyOn } from './helpers/parity.js';
 import { gemmModuleBytes } from '../lib/kernels/wasm/gemm/module.js';

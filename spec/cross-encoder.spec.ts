@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../lib/backend.js';
-import { CrossEncoder, type Pair } from '../lib/cross-encoder.js';
+import { CrossEncoder, type Pair } from '../lib/cross-encoder/model.js';
 import { ModelDisposedError, UsageError } from '../lib/errors.js';
 import { fixtureModel } from './helpers/paths.js';
 

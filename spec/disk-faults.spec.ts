@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossEncoder } from '../lib/cross-encoder.js';
+import { CrossEncoder } from '../lib/cross-encoder/model.js';
 import { listCheckpoints, readCheckpoint } from '../lib/training/checkpoint-state.js';
 import { startHubServer } from './helpers/hub-server.js';
 import { fixtureModel } from './helpers/paths.js';

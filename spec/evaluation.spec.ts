@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../lib/errors.js';
-import { CrossEncoderCorrelationEvaluator, pearson, pyFloatRepr, rankAverage, spearman, type SentencePair } from '../lib/evaluation/index.js';
+import { pearson, pyFloatRepr, rankAverage, spearman } from '../lib/evaluation/index.js';
+import { CrossEncoderCorrelationEvaluator, type SentencePair } from '../lib/cross-encoder/evaluation/index.js';
 
 interface Case {
   x: number[];

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossEncoder } from '../lib/cross-encoder.js';
+import { CrossEncoder } from '../lib/cross-encoder/model.js';
 import { HubError } from '../lib/errors.js';
 import { startHubServer, type HubServer } from './helpers/hub-server.js';
 import { fixtureModel } from './helpers/paths.js';

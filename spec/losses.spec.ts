@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { tf } from '../lib/backend.js';
 import { UsageError } from '../lib/errors.js';
-import { bceWithLogits, crossEntropy, mseOnActivated } from '../lib/training/losses.js';
+import { bceWithLogits, crossEntropy, mseOnActivated } from '../lib/cross-encoder/losses/index.js';
 
 // Float64 references, written out as the PyTorch docs define each loss. Inputs are rounded to float32 first
 // (Math.fround) so the only difference left is tfjs' float32 arithmetic.

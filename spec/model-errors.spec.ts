@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossEncoder } from '../lib/cross-encoder.js';
+import { CrossEncoder } from '../lib/cross-encoder/model.js';
 import { ConfigError, CrossEncoderError, SafetensorsError, TokenizerError, WeightsError } from '../lib/errors.js';
 import { SafetensorsFile, serializeSafetensors } from '../lib/io/safetensors.js';
 import { fixtureModel } from './helpers/paths.js';

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossEncoder } from '../lib/cross-encoder.js';
+import { CrossEncoder } from '../lib/cross-encoder/model.js';
 import { TrainingError, UsageError } from '../lib/errors.js';
 import { listCheckpoints } from '../lib/training/checkpoint-state.js';
-import { Trainer } from '../lib/training/trainer.js';
+import { Trainer } from '../lib/cross-encoder/trainer.js';
 import { fixtureModel } from './helpers/paths.js';
 import { fixtureExamples } from './helpers/training-fixture.js';
 

@@ -11,7 +11,7 @@ import type { PairExample } from '../lib/data/types.js';
 import { TrainingError } from '../lib/errors.js';
 import { SafetensorsFile, writeSafetensors } from '../lib/io/safetensors.js';
 import { listCheckpoints } from '../lib/training/checkpoint-state.js';
-import { runTrainingJob, type JobOptions } from '../lib/training/job.js';
+import { runTrainingJob, type JobOptions } from '../lib/cross-encoder/job.js';
 import { readLog } from '../lib/training/training-log.js';
 import { fixtureModel, REPO_ROOT, STSB_DIR } from './helpers/paths.js';
 import { runCli, spawnScript } from './helpers/run-cli.js';

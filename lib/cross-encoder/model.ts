@@ -1,22 +1,22 @@
 /**
  * The user-facing model, mirroring sentence-transformers' CrossEncoder: fromPretrained, predict, rank, save, dispose.
  */
-import { activateRow, activationFromTorch, activationToTorch, type Activation } from './activation.js';
-import { tf } from './tf.js';
-import { ModelDisposedError, UsageError } from './errors.js';
-import { WeightsFolder } from './io/weights.js';
-import type { HubOptions } from './io/hub-options.js';
-import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from './models/config.js';
-import { stringifyConfig } from './models/config-json.js';
-import { loadWeights, type LoadReport } from './models/load-weights.js';
-import { saveWeights } from './models/save-weights.js';
-import { disposeInputs, encoderInputs, SequenceClassifier } from './models/sequence-classifier.js';
-import { checkThreads, type Replicas, type Threads } from './parallel/threads.js';
-import { path, platform } from './platform/index.js';
-import { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
-import { makeDir, writeFileAtomic } from './util/fs.js';
-import { ProgressBar } from './util/progress.js';
-import { sentenceTransformersBlock } from './version.js';
+import { activateRow, activationFromTorch, activationToTorch, type Activation } from '../activation.js';
+import { tf } from '../tf.js';
+import { ModelDisposedError, UsageError } from '../errors.js';
+import { WeightsFolder } from '../io/weights.js';
+import type { HubOptions } from '../io/hub-options.js';
+import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from '../models/config.js';
+import { stringifyConfig } from '../models/config-json.js';
+import { loadWeights, type LoadReport } from '../models/load-weights.js';
+import { saveWeights } from '../models/save-weights.js';
+import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequence-classifier.js';
+import { checkThreads, type Replicas, type Threads } from '../parallel/threads.js';
+import { path, platform } from '../platform/index.js';
+import { PairTokenizer, type BatchEncoding, type EncodedPair } from '../tokenizer/index.js';
+import { makeDir, writeFileAtomic } from '../util/fs.js';
+import { ProgressBar } from '../util/progress.js';
+import { sentenceTransformersBlock } from '../version.js';
 
 export type Pair = readonly [string, string];
 

@@ -2,20 +2,19 @@
  * The CrossEncoder side of the shared training loop: pairs tokenised together, micro-batches (across replica threads
  * when `threads` > 1) with the cross-encoder losses (bce, mse, ce), the HF-format save and reload.
  */
-import { platform } from '../platform/index.js';
 import { tf } from '../tf.js';
-import type { CrossEncoder } from '../cross-encoder.js';
+import type { CrossEncoder } from './model.js';
 import { UsageError } from '../errors.js';
 import { WeightsFolder } from '../io/weights.js';
 import { loadWeights } from '../models/load-weights.js';
 import { tensorFrom } from '../parallel/copy.js';
 import type { GradientShare } from '../parallel/replica-pool.js';
 import type { EncodedPair } from '../tokenizer/index.js';
-import { computeGradients, type StepGradients } from './gradients.js';
-import type { LossSpec } from './losses.js';
-import { microBatchesOf, type MicroBatchJob as Part } from './micro-batch.js';
-import type { StepInput, TrainingTask } from './task.js';
-import type { TrainingArgs } from './training-args.js';
+import { computeGradients, type StepGradients } from '../training/gradients.js';
+import type { LossSpec } from './losses/index.js';
+import { microBatchesOf, type MicroBatchJob as Part } from '../training/micro-batch.js';
+import type { StepInput, TrainingTask } from '../training/task.js';
+import type { TrainingArgs } from '../training/training-args.js';
 
 export interface TrainExample {
   sentence1: string;
@@ -141,11 +140,4 @@ export class CrossEncoderTask implements TrainingTask {
   async loadWeights(dir: string): Promise<void> {
     loadWeights(this.model.model, await WeightsFolder.fromDir(dir));
   }
-}
-
-/** sha256 over the lines, for the data a resume must match. */
-export function fingerprint(lines: Iterable<string>): string {
-  const hash = platform().createSha256();
-  for (const l of lines) hash.update(l);
-  return hash.digest('hex');
 }

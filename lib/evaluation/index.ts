@@ -1,12 +1,4 @@
-// Public surface of the evaluation module.
+// The evaluation code both kinds of model share: the correlation maths and sentence-transformers' CSV format.
+// Each kind's evaluators live with it (lib/cross-encoder/evaluation/, lib/sentence-transformer/evaluation/).
 export { pearson, spearman, rankAverage } from './correlation.js';
-export {
-  CrossEncoderCorrelationEvaluator,
-  CSV_HEADER,
-  pyFloatRepr,
-  type CorrelationEvaluatorOptions,
-  type CorrelationResult,
-  type EvaluateOptions,
-  type PairScorer,
-  type SentencePair,
-} from './correlation-evaluator.js';
+export { pyFloatRepr, type EvaluateOptions } from './csv.js';

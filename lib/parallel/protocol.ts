@@ -5,7 +5,7 @@
  */
 import type { EncoderConfig } from '../models/config.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
-import type { LossSpec } from '../training/losses.js';
+import type { LossSpec } from '../cross-encoder/losses/index.js';
 import type { MicroBatchJob } from '../training/micro-batch.js';
 import type { LogLevel } from '../util/log.js';
 

@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import { tf } from '../tf.js';
 import type { SequenceClassifier } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
-import type { LossSpec } from '../training/losses.js';
+import type { LossSpec } from '../cross-encoder/losses/index.js';
 import { getLogLevel } from '../util/log.js';
 import { copyTensorInto } from './copy.js';
 import type { MicroBatchJob } from '../training/micro-batch.js';

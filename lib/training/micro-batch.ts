@@ -6,7 +6,7 @@ import { tf } from '../tf.js';
 import { encoderInputs, type SequenceClassifier } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { MicroBatch } from './gradients.js';
-import { labelsTensor, lossFor, type LossSpec } from './losses.js';
+import { labelsTensor, lossFor, type LossSpec } from '../cross-encoder/losses/index.js';
 
 /** One micro-batch of a training step: its tokens, labels, loss weight (size / batch size) and first dropout seed. */
 export interface MicroBatchJob {

@@ -7,7 +7,7 @@
 import type { tf } from '../tf.js';
 import type { EncoderConfig } from '../models/config.js';
 import type { Param } from '../models/layers/module.js';
-import type { EvaluateOptions } from '../evaluation/correlation-evaluator.js';
+import type { EvaluateOptions } from '../evaluation/csv.js';
 import type { StepGradients } from './gradients.js';
 
 /** The trainable module: a SequenceClassifier or a bi-encoder's EmbeddingModel. */

@@ -1,21 +1,19 @@
 /**
- * The fine-tuning loop: sentence-transformers' CrossEncoder.fit / CrossEncoderTrainer recipe in TF.js.
- * One optimizer step = tokenise a batch (dynamic padding), loss, gradients (optionally in micro-batches),
+ * The fine-tuning loop both kinds of model share (sentence-transformers' Trainer under CrossEncoderTrainer and
+ * SentenceTransformerTrainer), driving a TrainingTask. One optimizer step = tokenise a batch (dynamic padding), loss, gradients (optionally in micro-batches),
  * global-norm clipping, AdamW with the scheduled learning rate. Evaluation, logging, best-model tracking and
  * resumable checkpoints wrap around it. Every tensor a step creates is disposed, so numTensors stays flat.
  */
 import { fsp, path } from '../platform/index.js';
 import { activeBackend } from '../backend/state.js';
 import { tf } from '../tf.js';
-import type { CrossEncoder } from '../cross-encoder.js';
 import { TrainingError, TrainingInterruptedError, UsageError } from '../errors.js';
-import type { CrossEncoderCorrelationEvaluator } from '../evaluation/correlation-evaluator.js';
 import { checkThreads } from '../parallel/threads.js';
 import { log } from '../util/log.js';
 import { makeDir, writeDirAtomic } from '../util/fs.js';
 import { formatDuration, ProgressBar } from '../util/progress.js';
 import { checkpointDir, CHECKPOINTS_DIR, listCheckpoints, readCheckpoint, readTrainerState, writeCheckpoint, type TrainerState } from './checkpoint-state.js';
-import { CrossEncoderTask, fingerprint, type TrainExample } from './cross-encoder-task.js';
+import { fingerprint } from './fingerprint.js';
 import { clipGradients, globalNorm } from './gradients.js';
 import { AdamW } from './optimizer.js';
 import { explainDoesNotFit, gb, microBatchFor, planMemory, type MemoryPlan } from './memory.js';
@@ -28,7 +26,6 @@ import type { TrainingEvaluator, TrainingTask } from './task.js';
 // The options' home is training-args.ts; these stay importable from here, where the API has always had them.
 export { DEFAULT_SEED, type LossKind } from './training-args.js';
 
-export type { TrainExample } from './cross-encoder-task.js';
 export type { TrainingTask, TrainingEvaluator } from './task.js';
 
 /** The Trainer's options: every training option (defaults and docs in training-args.ts) plus where and how to run. */
@@ -70,15 +67,12 @@ function resolveOptions(o: TrainerOptions): Resolved {
   return { ...args, outputDir: o.outputDir, resume: o.resume ?? false, showProgress: o.showProgress ?? true, onStep: o.onStep, stopSignal: o.stopSignal, threadCount: checkThreads(args.threads) };
 }
 
-function isTask(m: CrossEncoder | TrainingTask): m is TrainingTask {
-  return 'stepGradients' in m && 'module' in m;
-}
-
 /**
- * The training loop shared by both kinds of model. `model` is a CrossEncoder (with its pairs and, optionally, a
- * CrossEncoderCorrelationEvaluator) or any TrainingTask (a SentenceTransformer's, with its own evaluator).
+ * The training loop shared by both kinds of model: it drives a TrainingTask (a CrossEncoder's, in
+ * lib/cross-encoder/training-task.ts, or a SentenceTransformer's) with its evaluator. The cross-encoder API's
+ * `Trainer` (lib/cross-encoder/trainer.ts) builds the task from a model and its pairs.
  */
-export class Trainer {
+export class TrainingLoop {
   private readonly opts: Resolved;
   private readonly task: TrainingTask;
   private readonly evaluator?: TrainingEvaluator;
@@ -87,24 +81,11 @@ export class Trainer {
   /** Trainable parameter count (set by the memory plan). */
   private trainableCount = 0;
 
-  constructor(model: CrossEncoder, train: readonly TrainExample[], options: TrainerOptions, evaluator?: CrossEncoderCorrelationEvaluator);
-  constructor(task: TrainingTask, train: null, options: TrainerOptions, evaluator?: TrainingEvaluator);
-  constructor(model: CrossEncoder | TrainingTask, train: readonly TrainExample[] | null, options: TrainerOptions, evaluator?: CrossEncoderCorrelationEvaluator | TrainingEvaluator) {
+  constructor(task: TrainingTask, options: TrainerOptions, evaluator?: TrainingEvaluator) {
     this.opts = resolveOptions(options);
-    if ((isTask(model) ? model.size : (train ?? []).length) === 0) throw new UsageError('the training set is empty');
-    if (isTask(model)) {
-      this.task = model;
-      this.evaluator = evaluator as TrainingEvaluator | undefined;
-    } else {
-      this.task = new CrossEncoderTask(model, train ?? [], this.opts);
-      const ev = evaluator as CrossEncoderCorrelationEvaluator | undefined;
-      const threads = this.opts.evalThreads;
-      this.evaluator = ev && {
-        name: ev.name,
-        evaluate: (o) => ev.evaluate((pairs) => model.predict(pairs, { showProgress: false, batchSize: 32, threads }), o),
-        truncateCsv: (dir, keep) => ev.truncateCsv(dir, keep),
-      };
-    }
+    if (task.size === 0) throw new UsageError('the training set is empty');
+    this.task = task;
+    this.evaluator = evaluator;
     const frozen = (n: string) => this.opts.freezeEmbeddings && /\.embeddings\.(word|position|token_type)_embeddings\./.test(n);
     this.params = this.task.module.trainableVariables((n) => !frozen(n));
     this.optimizer = new AdamW({ weightDecay: this.opts.weightDecay, eps: this.opts.adamEps });

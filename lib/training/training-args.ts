@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import { checkThreads, type Threads } from '../parallel/threads.js';
-import type { LossSpec } from './losses.js';
+import type { LossSpec } from '../cross-encoder/losses/index.js';
 import type { ScheduleKind } from './schedule.js';
 
 export type LossKind = LossSpec['kind'];

@@ -6,5 +6,5 @@
 export { ModelWorkerClient, WorkerError, type WorkerLike } from './client.js';
 export { zipStore, crc32, type ZipEntry } from './zip.js';
 export type { DataSpec, EvalPoint, LoadOptions, ModelFile, ModelInfo, ModelSource, PredictResult, TrainEvent, TrainOutcome, TrainRequest, WorkerSetup } from './protocol.js';
-export type { RankResult } from '../cross-encoder.js';
+export type { RankResult } from '../cross-encoder/model.js';
 export type { BackendInfo } from '../backend/state.js';

@@ -3,7 +3,7 @@
  * structured-cloneable: Files travel as they are (the browser clones File objects without reading them), model files
  * come back as bytes whose buffers are transferred, not copied.
  */
-import type { RankResult } from '../cross-encoder.js';
+import type { RankResult } from '../cross-encoder/model.js';
 import type { BackendInfo } from '../backend/state.js';
 import type { BrowserHubSettings } from '../io/browser-hub.js';
 import type { ColumnMapping } from '../data/types.js';

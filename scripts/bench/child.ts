@@ -13,11 +13,11 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '../../lib/backend.js';
-import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
+import { CrossEncoder, type Pair } from '../../lib/cross-encoder/model.js';
 import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
 import { formulation, setFormulation, wasmGemmInfo } from '../../lib/kernels/index.js';
 import { setFirstTokenOnly } from '../../lib/models/sequence-classifier.js';
-import { Trainer, type TrainExample } from '../../lib/training/trainer.js';
+import { Trainer, type TrainExample } from '../../lib/cross-encoder/trainer.js';
 import { setLogLevel } from '../../lib/util/log.js';
 import type { ChildJob, ChildResult, DumpedBatch } from './types.js';
 

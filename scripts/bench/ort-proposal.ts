@@ -14,7 +14,7 @@
 import '../../lib/platform/node.js';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { CrossEncoder } from '../../lib/cross-encoder/model.js';
 import { loadStsbFromDir } from '../../lib/data/index.js';
 import { SHARED } from './shapes.js';
 

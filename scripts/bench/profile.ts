@@ -12,13 +12,13 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { initBackend, tf } from '../../lib/backend.js';
-import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { CrossEncoder } from '../../lib/cross-encoder/model.js';
 import { loadStsbFromDir } from '../../lib/data/index.js';
 import { setFormulation } from '../../lib/kernels/index.js';
 import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.js';
 import { disposeInputs, encoderInputs } from '../../lib/models/sequence-classifier.js';
 import { clipGradients, computeGradients, globalNorm } from '../../lib/training/gradients.js';
-import { bceWithLogits } from '../../lib/training/losses.js';
+import { bceWithLogits } from '../../lib/cross-encoder/losses/index.js';
 import { AdamW } from '../../lib/training/optimizer.js';
 import { epochPermutation } from '../../lib/training/rng.js';
 import { SHAPES, SHARED, ensureModel, type ShapeName } from './shapes.js';

@@ -1,7 +1,7 @@
-import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { CrossEncoder } from '../../lib/cross-encoder/model.js';
 import { loadPairs } from '../../lib/data/index.js';
 import { UsageError } from '../../lib/errors.js';
-import { CrossEncoderCorrelationEvaluator } from '../../lib/evaluation/correlation-evaluator.js';
+import { CrossEncoderCorrelationEvaluator } from '../../lib/cross-encoder/evaluation/correlation-evaluator.js';
 import { intFlag, strFlag, threadsFlag, type Flags } from './flags.js';
 import { readOptions } from './train.js';
 

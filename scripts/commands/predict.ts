@@ -1,5 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
+import { CrossEncoder, type Pair } from '../../lib/cross-encoder/model.js';
 import { decodeUtf8, firstInvalidUtf8 } from '../../lib/data/formats/text.js';
 import { DataError, FileSystemError, UsageError } from '../../lib/errors.js';
 import { fsError } from '../../lib/util/fs.js';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { loadPairs, loadStsbFromDir, type ReadPairsOptions, type StsbSplit } from '../../lib/data/index.js';
 import { UsageError } from '../../lib/errors.js';
-import { runTrainingJob, type JobOptions, type JobResult, type Split } from '../../lib/training/job.js';
+import { runTrainingJob, type JobOptions, type JobResult, type Split } from '../../lib/cross-encoder/job.js';
 import { trainingArgsHelp } from '../../lib/training/training-args.js';
 import { log } from '../../lib/util/log.js';
 import { intFlag, numFlag, strFlag, trainingArgsFromFlags, trainingFlagOptions, type Flags } from './flags.js';

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { CrossEncoder } from '../../lib/cross-encoder/model.js';
 import { disposeInputs, encoderInputs } from '../../lib/models/sequence-classifier.js';
 import { tf } from '../../lib/tf.js';
-import { Trainer, type TrainerOptions } from '../../lib/training/trainer.js';
+import { Trainer, type TrainerOptions } from '../../lib/cross-encoder/trainer.js';
 import { readLog, type TrainRow } from '../../lib/training/training-log.js';
 import { expectWithin, maxAbsDiff, valuesOf } from './parity.js';
 import { fixtureModel, REPO_ROOT } from './paths.js';

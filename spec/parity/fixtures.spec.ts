@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { CrossEncoder } from '../../lib/cross-encoder/model.js';
 import { WeightsFolder } from '../../lib/io/weights.js';
 import { readConfig, type EncoderConfig } from '../../lib/models/config.js';
 import { loadWeights } from '../../lib/models/load-weights.js';

@@ -5,7 +5,7 @@
  * the padded, all-rows model's loss and gradients.
  */
 import { expect } from 'chai';
-import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { CrossEncoder } from '../../lib/cross-encoder/model.js';
 import { createAdamWEngine } from '../../lib/kernels/adamw.js';
 import {
   activation,
@@ -25,7 +25,7 @@ import { setUnpaddedTraining } from '../../lib/models/layers/transformer-block.j
 import { disposeInputs, encoderInputs } from '../../lib/models/sequence-classifier.js';
 import { tf } from '../../lib/tf.js';
 import { computeGradients } from '../../lib/training/gradients.js';
-import { bceWithLogits } from '../../lib/training/losses.js';
+import { bceWithLogits } from '../../lib/cross-encoder/losses/index.js';
 import { backendName, expectWithin, relDiff, valuesOf } from '../helpers/parity.js';
 import { fixtureModel } from '../helpers/paths.js';
 

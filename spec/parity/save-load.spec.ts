@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CrossEncoder } from '../../lib/cross-encoder.js';
+import { CrossEncoder } from '../../lib/cross-encoder/model.js';
 import { SafetensorsFile } from '../../lib/io/safetensors.js';
 import { expectWithin, maxAbsDiff } from '../helpers/parity.js';
 import { fixtureModel } from '../helpers/paths.js';

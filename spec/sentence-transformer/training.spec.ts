@@ -15,7 +15,7 @@ import { pairRows } from '../../lib/sentence-transformer/job.js';
 import { CachedMultipleNegativesRankingLoss, CoSENTLoss, CosineSimilarityLoss, MultipleNegativesRankingLoss } from '../../lib/sentence-transformer/losses/index.js';
 import { SentenceTransformer } from '../../lib/sentence-transformer/model.js';
 import { SentenceTransformerTask, trainingEvaluator, type BiEncoderExample } from '../../lib/sentence-transformer/training-task.js';
-import { Trainer } from '../../lib/training/trainer.js';
+import { Trainer } from '../../lib/cross-encoder/trainer.js';
 import { fixtureModel, STSB_DIR } from '../helpers/paths.js';
 
 const TINY = fixtureModel('tiny-st-bert');

@@ -3,15 +3,17 @@
  * Spearman against gold labels, and append a row to a CSV that has the same name, header and columns, so
  * tools that read sentence-transformers' eval folders read ours.
  */
-import { fsp, path } from '../platform/index.js';
-import type { PairExample } from '../data/types.js';
-import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../util/fs.js';
-import { log } from '../util/log.js';
-import { pearson, spearman } from './correlation.js';
+import { path } from '../../platform/index.js';
+import type { PairExample } from '../../data/types.js';
+import { UsageError } from '../../errors.js';
+import { log } from '../../util/log.js';
+import { pearson, spearman } from '../../evaluation/correlation.js';
+import { appendCsvRow, describeWhen, pyFloatRepr, truncateCsvRows, type EvaluateOptions } from '../../evaluation/csv.js';
+
+// Where they were first exported from; the evaluators' shared CSV code now lives in lib/evaluation/csv.ts.
+export { pyFloatRepr, type EvaluateOptions } from '../../evaluation/csv.js';
 
 export type SentencePair = [string, string];
-
 
 /** Scores pairs in the order given; one number per pair. */
 export type PairScorer = (pairs: SentencePair[]) => Promise<number[]>;
@@ -25,14 +27,6 @@ export interface CorrelationEvaluatorOptions {
   writeCsv?: boolean;
 }
 
-export interface EvaluateOptions {
-  /** When set, a row is appended to `<outputDir>/eval/<csvFile>`. */
-  outputDir?: string;
-  /** -1 (the sentence-transformers default) means "not during training". */
-  epoch?: number;
-  steps?: number;
-}
-
 export interface CorrelationResult {
   pearson: number;
   spearman: number;
@@ -41,21 +35,6 @@ export interface CorrelationResult {
 }
 
 export const CSV_HEADER = ['epoch', 'steps', 'Pearson_Correlation', 'Spearman_Correlation'] as const;
-
-/** Python's repr(float), which is what csv.writer writes, so our CSVs are byte-identical to theirs. */
-export function pyFloatRepr(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
-  // Both languages print the shortest round-trip digits; they differ only in when and how they use exponents.
-  const [mant, expStr] = v.toExponential().split('e');
-  const exp = Number(expStr);
-  if (exp < -4 || exp >= 16) {
-    return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  const s = v.toFixed(Math.max(0, (mant.split('.')[1]?.length ?? 0) - exp));
-  return s.includes('.') ? s : `${s}.0`;
-}
 
 export class CrossEncoderCorrelationEvaluator {
   readonly pairs: SentencePair[];
@@ -99,8 +78,7 @@ export class CrossEncoderCorrelationEvaluator {
   async evaluate(scorer: PairScorer, opts: EvaluateOptions = {}): Promise<CorrelationResult> {
     const epoch = opts.epoch ?? -1;
     const steps = opts.steps ?? -1;
-    const where = epoch === -1 ? '' : steps === -1 ? ` after epoch ${epoch}` : ` in epoch ${epoch} after ${steps} steps`;
-    log.info(`CrossEncoderCorrelationEvaluator: evaluating the model on the ${this.name} dataset${where}:`);
+    log.info(`CrossEncoderCorrelationEvaluator: evaluating the model on the ${this.name} dataset${describeWhen(opts)}:`);
 
     const scores = await scorer(this.pairs);
     if (scores.length !== this.pairs.length) {
@@ -118,45 +96,14 @@ export class CrossEncoderCorrelationEvaluator {
     log.info(`Correlation:\tPearson: ${p.toFixed(4)}\tSpearman: ${s.toFixed(4)}`);
 
     if (opts.outputDir !== undefined && this.writeCsv) {
-      await this.appendRow(this.csvPath(opts.outputDir), [String(epoch), String(steps), pyFloatRepr(p), pyFloatRepr(s)]);
+      await appendCsvRow(this.csvPath(opts.outputDir), CSV_HEADER, [String(epoch), String(steps), pyFloatRepr(p), pyFloatRepr(s)]);
     }
     const prefix = this.name ? `${this.name}_` : '';
     return { pearson: p, spearman: s, metrics: { [`${prefix}pearson`]: p, [`${prefix}spearman`]: s } };
   }
 
-  /**
-   * Keep only the rows `keep(epoch, steps)` accepts (header kept). A resumed training run cuts the rows written after
-   * its checkpoint, which it is about to write again. No CSV: nothing to do.
-   */
-  async truncateCsv(outputDir: string, keep: (epoch: number, steps: number) => boolean): Promise<void> {
-    const file = this.csvPath(outputDir);
-    let text: string;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    const [header, ...rows] = text.split(/\r?\n/).filter((l) => l !== '');
-    const kept = rows.filter((r) => {
-      const [epoch, steps] = r.split(',').map(Number);
-      return keep(epoch, steps);
-    });
-    if (kept.length === rows.length) return;
-    await writeFileAtomic(file, [header, ...kept].map((l) => `${l}\r\n`).join(''));
-  }
-
-  /** Read, append, rewrite atomically: a crash leaves the old file or the new one, never a half row. */
-  private async appendRow(file: string, row: string[]): Promise<void> {
-    let text: string;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      text = `${CSV_HEADER.join(',')}\r\n`;
-    }
-    // Python's csv.writer ends rows with \r\n; keep that so files match, and repair a missing final newline.
-    if (text.length > 0 && !text.endsWith('\n')) text += '\r\n';
-    await writeFileAtomic(file, `${text}${row.join(',')}\r\n`);
+  /** Keep only the rows `keep(epoch, steps)` accepts (a resumed run rewrites the ones after its checkpoint). */
+  truncateCsv(outputDir: string, keep: (epoch: number, steps: number) => boolean): Promise<void> {
+    return truncateCsvRows(this.csvPath(outputDir), keep);
   }
 }

@@ -5,12 +5,11 @@
  * (similarity_evaluation_<name>_results.csv), header (epoch, steps, then <fn>_pearson, <fn>_spearman per function)
  * and number format, under <outputDir>/eval/ as the cross-encoder evaluator's.
  */
-import { fsp, path } from '../../platform/index.js';
+import { path } from '../../platform/index.js';
 import type { PairExample } from '../../data/types.js';
 import { UsageError } from '../../errors.js';
 import { pearson, spearman } from '../../evaluation/correlation.js';
-import { pyFloatRepr, type EvaluateOptions } from '../../evaluation/correlation-evaluator.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { appendCsvRow, describeWhen, pyFloatRepr, truncateCsvRows, type EvaluateOptions } from '../../evaluation/csv.js';
 import { log } from '../../util/log.js';
 import { similarityPairwise, SIMILARITY_FN_NAMES, type SimilarityFnName } from '../similarity.js';
 
@@ -87,8 +86,7 @@ export class EmbeddingSimilarityEvaluator {
   async evaluate(embed: TextEmbedder, opts: EvaluateOptions = {}): Promise<EmbeddingSimilarityResult> {
     const epoch = opts.epoch ?? -1;
     const steps = opts.steps ?? -1;
-    const where = epoch === -1 ? '' : steps === -1 ? ` after epoch ${epoch}` : ` in epoch ${epoch} after ${steps} steps`;
-    log.info(`EmbeddingSimilarityEvaluator: evaluating the model on the ${this.name} dataset${where}:`);
+    log.info(`EmbeddingSimilarityEvaluator: evaluating the model on the ${this.name} dataset${describeWhen(opts)}:`);
     // One call for both sides: length-sorted batches across all texts (each text's embedding does not depend on it).
     const n = this.sentences1.length;
     const all = await embed([...this.sentences1, ...this.sentences2]);
@@ -111,38 +109,12 @@ export class EmbeddingSimilarityEvaluator {
       if (fn === this.mainSimilarity) main = { pearson: p, spearman: s };
       log.info(`${fn[0].toUpperCase()}${fn.slice(1)}-Similarity:\tPearson: ${p.toFixed(4)}\tSpearman: ${s.toFixed(4)}`);
     }
-    if (opts.outputDir !== undefined && this.writeCsv) await this.appendRow(this.csvPath(opts.outputDir), row);
+    if (opts.outputDir !== undefined && this.writeCsv) await appendCsvRow(this.csvPath(opts.outputDir), this.csvHeader, row);
     return { ...main, metrics };
   }
 
   /** Keep only the rows `keep(epoch, steps)` accepts (a resumed run rewrites the ones after its checkpoint). */
-  async truncateCsv(outputDir: string, keep: (epoch: number, steps: number) => boolean): Promise<void> {
-    const file = this.csvPath(outputDir);
-    let text: string;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    const [header, ...rows] = text.split(/\r?\n/).filter((l) => l !== '');
-    const kept = rows.filter((r) => {
-      const [epoch, steps] = r.split(',').map(Number);
-      return keep(epoch, steps);
-    });
-    if (kept.length !== rows.length) await writeFileAtomic(file, [header, ...kept].map((l) => `${l}\r\n`).join(''));
-  }
-
-  /** Read, append, rewrite atomically; Python's csv.writer ends rows with \r\n. */
-  private async appendRow(file: string, row: string[]): Promise<void> {
-    let text: string;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      text = `${this.csvHeader.join(',')}\r\n`;
-    }
-    if (text.length > 0 && !text.endsWith('\n')) text += '\r\n';
-    await writeFileAtomic(file, `${text}${row.join(',')}\r\n`);
+  truncateCsv(outputDir: string, keep: (epoch: number, steps: number) => boolean): Promise<void> {
+    return truncateCsvRows(this.csvPath(outputDir), keep);
   }
 }
