@@ -1,12 +1,14 @@
 /**
- * BinaryCrossEntropyLoss, as sentence-transformers' cross-encoder loss of that name: torch's BCEWithLogitsLoss on the
- * 1-label logits, mean over the batch, with pos_weight.
+ * BinaryCrossEntropyLoss, as sentence-transformers' cross-encoder loss of that name: torch's BCEWithLogitsLoss (mean,
+ * optional pos_weight) on activation_fn(logits), one label per pair. bceWithLogits is what the Trainer trains with;
+ * binaryCrossEntropyLoss adds the loss's activation_fn, nn.Identity() by default.
  */
 // Gradients: these are built from tfjs-core ops whose gradients are registered by tfjs-layers' bundle (tfjs-core on
 // its own registers none, so tf.grad would fail with "gradient function not found").
 import '@tensorflow/tfjs-layers';
 import { tf } from '../../tf.js';
 import { UsageError } from '../../errors.js';
+import { activate, type ScoreActivation } from './ranking-inputs.js';
 import { pairUp } from './shapes.js';
 
 export interface BceOptions {
@@ -33,4 +35,16 @@ export function bceWithLogits(logits: tf.Tensor, labels: tf.Tensor, opts: BceOpt
     const weighted = pw === undefined || pw === 1 ? nll : tf.mul(tf.add(tf.mul(tf.scalar(pw - 1), y), 1), nll);
     return tf.mean(tf.add(tf.mul(tf.sub(1, y), x), weighted)) as tf.Scalar;
   });
+}
+
+export interface BinaryCrossEntropyOptions extends BceOptions {
+  /** Applied to the logits before BCEWithLogitsLoss (sentence-transformers' activation_fn); default 'identity'. */
+  activation?: ScoreActivation;
+}
+
+/** logits and labels [B] or [B, 1]. */
+export function binaryCrossEntropyLoss(logits: tf.Tensor, labels: tf.Tensor, opts: BinaryCrossEntropyOptions = {}): tf.Scalar {
+  const activation = opts.activation ?? 'identity';
+  if (activation === 'identity') return bceWithLogits(logits, labels, { posWeight: opts.posWeight });
+  return tf.tidy(() => bceWithLogits(activate('binaryCrossEntropyLoss', logits, activation), labels, { posWeight: opts.posWeight }));
 }

@@ -1,16 +1,40 @@
 /**
- * The cross-encoder losses, one file each, numerically equal to the PyTorch losses sentence-transformers uses
- * (BCEWithLogitsLoss, MSELoss on the activated score, CrossEntropyLoss), each reduced by mean over the batch; and the
- * LossSpec that names the training loss as plain data (so a worker thread can rebuild the same loss).
+ * The cross-encoder losses, one file each, numerically equal to sentence-transformers 6.2's (cross_encoder/losses):
+ * the pointwise ones the Trainer trains with (BCEWithLogitsLoss, MSELoss on the activated score, CrossEntropyLoss),
+ * and the ranking ones, each a function of the logits sentence-transformers' loss holds once it has scored the pairs,
+ * returning a tf.Scalar to differentiate with tf.grad / tf.valueAndGrad (spec/cross-encoder/losses.spec.ts checks them
+ * against the Python classes). LossSpec names the Trainer's loss as plain data, so a worker thread can rebuild it.
  */
 import { tf } from '../../tf.js';
 import { bceWithLogits } from './binary-cross-entropy-loss.js';
 import { checkClassLabels, crossEntropy } from './cross-entropy-loss.js';
 import { mseOnActivated, type ScoreActivation } from './mse-loss.js';
 
-export { bceWithLogits, type BceOptions } from './binary-cross-entropy-loss.js';
 export { checkClassLabels, crossEntropy } from './cross-entropy-loss.js';
-export { mseOnActivated, type ScoreActivation } from './mse-loss.js';
+export { mseOnActivated } from './mse-loss.js';
+export { PADDED_LOGIT, type ScoreActivation } from './ranking-inputs.js';
+export { padLabels, padLogits, type PaddedLabels } from './listwise-batch.js';
+export { listNetLoss, type ListNetOptions } from './list-net-loss.js';
+export { DEFAULT_WEIGHTING, lambdaLoss, type LambdaLossOptions, type WeightingScheme } from './lambda-loss.js';
+export { rankNetLoss, type RankNetOptions } from './rank-net-loss.js';
+export {
+  DEFAULT_NUM_NEGATIVES,
+  inBatchNegatives,
+  multipleNegativesRankingLoss,
+  pickInBatchNegatives,
+  type MultipleNegativesRankingOptions,
+} from './multiple-negatives-ranking-loss.js';
+export {
+  DEFAULT_MINI_BATCH_SIZE,
+  chunkGradients,
+  chunkPairs,
+  flattenPairs,
+  lossAndScoreGradient,
+  scoresFromChunks,
+  type ScoreGradient,
+} from './cached-multiple-negatives-ranking-loss.js';
+export { marginMseLoss, type MarginMseOptions } from './margin-mse-loss.js';
+export { bceWithLogits, binaryCrossEntropyLoss, type BceOptions, type BinaryCrossEntropyOptions } from './binary-cross-entropy-loss.js';
 
 /** Which training loss, with its options: plain data, so a worker thread can rebuild the same loss. */
 export interface LossSpec {

@@ -4,9 +4,11 @@
 import '@tensorflow/tfjs-layers';
 import { tf } from '../../tf.js';
 import { UsageError } from '../../errors.js';
+import type { ScoreActivation } from './ranking-inputs.js';
 import { pairUp } from './shapes.js';
 
-export type ScoreActivation = 'sigmoid' | 'identity';
+export type { ScoreActivation };
+
 
 /**
  * sentence-transformers' MSELoss for cross-encoders: mean((activation(logit) - label)^2).
