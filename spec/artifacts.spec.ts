@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { renderTrainingCurve, niceTicks } from '../lib/training/curve-svg.js';
-import { renderModelCard, fmt4, type ModelCardInfo } from '../lib/cross-encoder/model-card.js';
+import { renderModelCard, fmt4, type ModelCardInfo } from '../lib/training/model-card.js';
 
 describe('training curve SVG', () => {
   const loss = Array.from({ length: 200 }, (_, i) => ({ step: i + 1, value: 0.7 * Math.exp(-i / 60) + 0.4 }));

@@ -11,7 +11,7 @@ import { cardHyperparameters, resolveTrainingArgs, type TrainingArgs } from '../
 import { writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
 import { CrossEncoderCorrelationEvaluator } from './evaluation/correlation-evaluator.js';
-import { renderModelCard } from './model-card.js';
+import { renderModelCard } from '../training/model-card.js';
 import { CrossEncoder, type FromPretrainedOptions } from './model.js';
 import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 

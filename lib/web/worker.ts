@@ -23,7 +23,7 @@ import { browserPlatform, hubSettings, memoryFs } from '../platform/browser.js';
 import { mountFiles, readFolder } from '../platform/files.js';
 import { installPlatform } from '../platform/index.js';
 import { posixPath as path } from '../platform/posix-path.js';
-import { renderModelCard } from '../cross-encoder/model-card.js';
+import { renderModelCard } from '../training/model-card.js';
 import { Trainer } from '../cross-encoder/trainer.js';
 import { cardHyperparameters, resolveTrainingArgs } from '../training/training-args.js';
 import type { LogRow } from '../training/training-log.js';

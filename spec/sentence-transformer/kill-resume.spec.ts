@@ -86,5 +86,15 @@ describe('bi-encoder CLI: kill -9 and --resume', function () {
       expect(wb.names().sort(), f).to.deep.equal(wa.names().sort());
       for (const name of wa.names()) expect(maxAbsDiff(wb.getFloat32(name), wa.getFloat32(name)), `${f}: ${name} (killed after step ${killedAt})`).to.equal(0);
     }
+
+    // The model card, as sentence-transformers writes one for a SentenceTransformer: in final/ and the run folder.
+    const card = await fsp.readFile(path.join(full, 'final', 'README.md'), 'utf-8');
+    expect(await fsp.readFile(path.join(full, 'README.md'), 'utf-8')).to.equal(card);
+    expect(card).to.match(/^---\nlibrary_name: sentence-transformers\npipeline_tag: sentence-similarity\n/);
+    expect(card).to.include('- loss:CosineSimilarityLoss').and.include('# SentenceTransformer based on ').and.include('SentenceTransformer.fromPretrained(');
+    const test = (ra.metrics as Array<{ split: string; pearson: number; spearman: number }>).find((m) => m.split === 'test');
+    expect(test, 'results.json has the test split').to.not.equal(undefined);
+    expect(card).to.include(`| test | ${test!.pearson.toFixed(4)} | ${test!.spearman.toFixed(4)} |`);
+    expect(card).to.include(`- type: spearman_cosine\n      value: ${test!.spearman}`);
   });
 });

@@ -1,11 +1,17 @@
 /**
- * README.md model card for a trained cross-encoder, laid out like the cards sentence-transformers writes
- * (YAML front matter the Hub indexes, then details, usage, evaluation, training), so a checkpoint uploaded
- * from here reads and filters on the Hub like one trained in Python.
+ * README.md model card for a trained cross-encoder or SentenceTransformer (bi-encoder), laid out like the cards
+ * sentence-transformers writes for each (YAML front matter the Hub indexes, then details, usage, evaluation,
+ * training), so a checkpoint uploaded from here reads and filters on the Hub like one trained in Python.
  */
 import { formatDuration } from '../util/progress.js';
 
+export type ModelKind = 'cross-encoder' | 'sentence-transformer';
+
 export interface ModelCardInfo {
+  /** Which kind of model the card describes. Default 'cross-encoder'. */
+  kind?: ModelKind;
+  /** The training loss's name (e.g. CosineSimilarityLoss), listed in the tags as sentence-transformers does. */
+  loss?: string;
   /** Hub id (linked) or local path (shown as is). */
   baseModel: string;
   /** e.g. 'BertForSequenceClassification' or 'bert'. */
@@ -24,6 +30,45 @@ export interface ModelCardInfo {
 }
 
 const EXAMPLE: [string, string] = ['A man is eating food.', 'A man is eating a piece of bread.'];
+
+/** What differs between the two kinds' cards: the Hub's task, tags, names, evaluator and metric keys. */
+interface KindWords {
+  pipelineTag: string;
+  tags: string[];
+  title: string;
+  modelType: string;
+  docs: string;
+  purpose: string;
+  evaluator: string;
+  metric: { pearson: string; spearman: string };
+}
+
+const KIND_WORDS: Record<ModelKind, KindWords> = {
+  'cross-encoder': {
+    pipelineTag: 'text-ranking',
+    tags: ['sentence-transformers', 'cross-encoder', 'tfjs-cross-encoder'],
+    title: 'CrossEncoder',
+    modelType: 'Cross Encoder',
+    docs: '[Cross Encoder](https://www.sbert.net/docs/cross_encoder/usage/usage.html)',
+    purpose: 'It computes a score for a pair of texts, which can be used for semantic textual similarity, re-ranking and pair classification.',
+    evaluator: '`CrossEncoderCorrelationEvaluator` (correlation of predicted scores with gold labels)',
+    metric: { pearson: 'pearson', spearman: 'spearman' },
+  },
+  'sentence-transformer': {
+    pipelineTag: 'sentence-similarity',
+    tags: ['sentence-transformers', 'sentence-similarity', 'feature-extraction', 'tfjs-cross-encoder'],
+    title: 'SentenceTransformer',
+    modelType: 'Sentence Transformer',
+    docs: '[sentence-transformers](https://www.sbert.net)',
+    purpose: 'It maps sentences and paragraphs to a dense vector space, which can be used for semantic textual similarity, semantic search, clustering and classification.',
+    evaluator: '`EmbeddingSimilarityEvaluator` (correlation of the cosine similarity of the embeddings with gold labels)',
+    metric: { pearson: 'pearson_cosine', spearman: 'spearman_cosine' },
+  },
+};
+
+function wordsOf(info: ModelCardInfo): KindWords {
+  return KIND_WORDS[info.kind ?? 'cross-encoder'];
+}
 
 /** Hub ids look like `name` or `owner/name`; paths and data files do not belong in the Hub's metadata. */
 function isHubId(s: string): boolean {
@@ -54,14 +99,16 @@ function datasetLink(id: string): string {
 
 function frontMatter(info: ModelCardInfo): string {
   const ds = [info.datasets.train, info.datasets.validation, info.datasets.test].filter((d): d is string => !!d && isHubId(d));
-  const lines = ['---', 'library_name: sentence-transformers', 'pipeline_tag: text-ranking', 'tags:'];
-  lines.push('- sentence-transformers', '- cross-encoder', '- tfjs-cross-encoder');
+  const w = wordsOf(info);
+  const lines = ['---', 'library_name: sentence-transformers', `pipeline_tag: ${w.pipelineTag}`, 'tags:'];
+  lines.push(...w.tags.map((t) => `- ${t}`));
+  if (info.loss) lines.push(`- loss:${yamlStr(info.loss)}`);
   lines.push(`base_model: ${yamlStr(info.baseModel)}`);
   if (ds.length) lines.push('datasets:', ...[...new Set(ds)].map((d) => `- ${yamlStr(d)}`));
   if (info.metrics.length) {
-    lines.push('metrics:', '- pearson', '- spearman');
+    lines.push('metrics:', `- ${w.metric.pearson}`, `- ${w.metric.spearman}`);
     // model-index is what the Hub reads to show evaluation results on the model page.
-    lines.push('model-index:', `- name: ${JSON.stringify(`CrossEncoder based on ${info.baseModel}`)}`, '  results:');
+    lines.push('model-index:', `- name: ${JSON.stringify(`${w.title} based on ${info.baseModel}`)}`, '  results:');
     for (const m of info.metrics) {
       lines.push(
         '  - task:',
@@ -71,10 +118,10 @@ function frontMatter(info: ModelCardInfo): string {
         `      name: ${yamlStr(m.split)}`,
         `      type: ${yamlStr(m.split)}`,
         '    metrics:',
-        `    - type: pearson`,
+        `    - type: ${w.metric.pearson}`,
         `      value: ${Number.isFinite(m.pearson) ? m.pearson : '.nan'}`,
         '      name: Pearson',
-        `    - type: spearman`,
+        `    - type: ${w.metric.spearman}`,
         `      value: ${Number.isFinite(m.spearman) ? m.spearman : '.nan'}`,
         '      name: Spearman',
       );
@@ -87,6 +134,16 @@ function frontMatter(info: ModelCardInfo): string {
 function usage(info: ModelCardInfo): string {
   const dir = JSON.stringify(info.outputDir);
   const [a, b] = EXAMPLE.map((s) => JSON.stringify(s));
+  const bi = info.kind === 'sentence-transformer';
+  const ts = bi
+    ? ["import { SentenceTransformer } from 'tfjs-cross-encoder';", '', `const model = await SentenceTransformer.fromPretrained(${dir});`,
+       `const embeddings = await model.encode([${a}, ${b}]);`, 'console.log(model.similarity(embeddings, embeddings)); // cosine similarities']
+    : ["import { CrossEncoder } from 'tfjs-cross-encoder';", '', `const model = await CrossEncoder.fromPretrained(${dir});`,
+       `const scores = await model.predict([[${a}, ${b}]]);`, 'console.log(scores); // one relevance score per pair'];
+  const py = bi
+    ? ['from sentence_transformers import SentenceTransformer', '', `model = SentenceTransformer(${dir})`,
+       `embeddings = model.encode([${a}, ${b}])`, 'print(model.similarity(embeddings, embeddings))']
+    : ['from sentence_transformers import CrossEncoder', '', `model = CrossEncoder(${dir})`, `scores = model.predict([(${a}, ${b})])`, 'print(scores)'];
   return [
     '## Usage',
     '',
@@ -97,11 +154,7 @@ function usage(info: ModelCardInfo): string {
     '```',
     '',
     '```ts',
-    "import { CrossEncoder } from 'tfjs-cross-encoder';",
-    '',
-    `const model = await CrossEncoder.fromPretrained(${dir});`,
-    `const scores = await model.predict([[${a}, ${b}]]);`,
-    'console.log(scores); // one relevance score per pair',
+    ...ts,
     '```',
     '',
     '### Python (Sentence Transformers)',
@@ -111,11 +164,7 @@ function usage(info: ModelCardInfo): string {
     '```',
     '',
     '```python',
-    'from sentence_transformers import CrossEncoder',
-    '',
-    `model = CrossEncoder(${dir})`,
-    `scores = model.predict([(${a}, ${b})])`,
-    'print(scores)',
+    ...py,
     '```',
   ].join('\n');
 }
@@ -128,7 +177,7 @@ function evaluation(info: ModelCardInfo): string {
     '',
     '### Metrics',
     '',
-    'Semantic similarity, evaluated with `CrossEncoderCorrelationEvaluator` (correlation of predicted scores with gold labels):',
+    `Semantic similarity, evaluated with ${wordsOf(info).evaluator}:`,
     '',
     '| Split | Pearson | Spearman |',
     '|:------|--------:|---------:|',
@@ -157,12 +206,13 @@ function training(info: ModelCardInfo): string {
 /** Render the card. Pure: writing it to `<outputDir>/README.md` is the caller's job. */
 export function renderModelCard(info: ModelCardInfo): string {
   const { train, validation, test } = info.datasets;
+  const w = wordsOf(info);
   const details = [
     '## Model Details',
     '',
     '### Model Description',
     '',
-    '- **Model Type:** Cross Encoder',
+    `- **Model Type:** ${wordsOf(info).modelType}`,
     `- **Base model:** ${link(info.baseModel)}`,
     `- **Architecture:** ${info.modelType}`,
     `- **Training Dataset:** ${datasetLink(train)}`,
@@ -172,11 +222,11 @@ export function renderModelCard(info: ModelCardInfo): string {
   return [
     frontMatter(info),
     '',
-    `# CrossEncoder based on ${info.baseModel}`,
+    `# ${w.title} based on ${info.baseModel}`,
     '',
-    `This is a [Cross Encoder](https://www.sbert.net/docs/cross_encoder/usage/usage.html) model finetuned from ${link(info.baseModel)} ` +
+    `This is a ${w.docs} model finetuned from ${link(info.baseModel)} ` +
       `on ${datasetLink(train)} with [tfjs-cross-encoder](https://www.npmjs.com/package/tfjs-cross-encoder). ` +
-      'It computes a score for a pair of texts, which can be used for semantic textual similarity, re-ranking and pair classification. ' +
+      `${w.purpose} ` +
       'The checkpoint is a standard Hugging Face directory, so it loads in Python with Sentence Transformers too.',
     '',
     details,
