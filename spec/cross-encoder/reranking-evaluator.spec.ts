@@ -17,6 +17,7 @@ import { CrossEncoder, type Pair } from '../../lib/cross-encoder.js';
 import { CrossEncoderRerankingEvaluator, type RerankingEvaluatorOptions, type RerankingSample } from '../../lib/cross-encoder/evaluation/reranking-evaluator.js';
 import { UsageError } from '../../lib/errors.js';
 import { averagePrecision, mrrAtK, ndcgAtK, numpyMean } from '../../lib/evaluation/ranking-metrics.js';
+import { expectCsv } from '../helpers/st-csv.js';
 import { fixtureModel, REPO_ROOT } from '../helpers/paths.js';
 
 interface MetricCase {
@@ -66,7 +67,7 @@ const fixture = JSON.parse(readFileSync(path.join(REPO_ROOT, 'spec', 'fixtures',
 
 const TOL = 1e-9;
 
-export function optionsFromSt(samples: readonly RerankingSample[], k: StKwargs): RerankingEvaluatorOptions {
+function optionsFromSt(samples: readonly RerankingSample[], k: StKwargs): RerankingEvaluatorOptions {
   return { samples, name: k.name, atK: k.at_k, alwaysRerankPositives: k.always_rerank_positives, batchSize: k.batch_size };
 }
 
@@ -85,26 +86,6 @@ function stub(scores: number[]): { calls: { pairs: Pair[]; batchSize?: number }[
 function expectMetrics(got: Record<string, number>, want: Record<string, number>, what: string): void {
   expect(Object.keys(got), `${what}: keys, in ST's order`).to.deep.equal(Object.keys(want));
   for (const [k, v] of Object.entries(want)) expect(Math.abs(got[k] - v), `${what}: ${k} (${got[k]} vs ${v})`).to.be.at.most(TOL);
-}
-
-/**
- * The CSV as ST writes it: same header, line ends (\r\n), epoch/steps and row count, numbers ≤ 1e-9. Not byte for
- * byte: sklearn's discount takes numpy's log (glibc), ours V8's Math.log, and log(3) differs in its last bit between
- * them, so an nDCG may print one digit further down (0.5610192365842289 vs ...229).
- */
-export function expectCsv(got: string, want: string, eol = '\r\n'): void {
-  expect(got.endsWith(eol) && want.endsWith(eol), 'line ends').to.equal(true);
-  const [gh, ...gRows] = got.slice(0, -eol.length).split(eol);
-  const [wh, ...wRows] = want.slice(0, -eol.length).split(eol);
-  expect(gh, 'header').to.equal(wh);
-  expect(gRows.length, 'rows').to.equal(wRows.length);
-  gRows.forEach((row, r) => {
-    const g = row.split(',');
-    const w = wRows[r].split(',');
-    expect(g.slice(0, 2), `row ${r}: epoch, steps`).to.deep.equal(w.slice(0, 2));
-    expect(g.length).to.equal(w.length);
-    for (let i = 2; i < w.length; i++) expect(Math.abs(Number(g[i]) - Number(w[i])), `row ${r}, ${wh.split(',')[i]}: ${g[i]} vs ${w[i]}`).to.be.at.most(TOL);
-  });
 }
 
 async function tmpDir(): Promise<string> {
