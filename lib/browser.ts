@@ -23,6 +23,9 @@ export { initBrowserBackend as initBackend, setWasmPaths } from './backend/brows
 export { activeBackend, describeBackend, type BackendInfo, type BackendName } from './backend/state.js';
 export { tf } from './tf.js';
 export { pearson, spearman, rankAverage, CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './evaluation/index.js';
+export { mrrAtK, ndcgAtK, averagePrecision } from './evaluation/ranking-metrics.js';
+export { CrossEncoderRerankingEvaluator, type RerankingEvaluatorOptions, type RerankingResult, type RerankingSample, type RerankScorer } from './cross-encoder/evaluation/reranking-evaluator.js';
+export { CrossEncoderNanoBEIREvaluator, NANO_BEIR_DATASETS, type NanoBeirEvaluatorOptions, type NanoBeirResult } from './cross-encoder/evaluation/nano-beir-evaluator.js';
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
 export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './training/trainer.js';
