@@ -27,6 +27,16 @@ export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
+/**
+ * A one-label score as PyTorch computes it in float32, which is what sentence-transformers' rank() sorts: the sigmoid
+ * as 1 / (1 + exp(-x)) with every step rounded to float32, so every logit above ~16.6 gives exactly 1 and those
+ * documents tie. Identity (and softmax, which predict() treats as identity for one label) is the float32 logit.
+ */
+export function float32Score(logit: number, a: Activation): number {
+  if (a === 'sigmoid') return Math.fround(1 / Math.fround(1 + Math.fround(Math.exp(-logit))));
+  return Math.fround(logit);
+}
+
 /** Apply an activation to one row of logits. */
 export function activateRow(row: ArrayLike<number>, a: Activation): number[] {
   const out = Array.from(row);

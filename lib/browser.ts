@@ -24,6 +24,9 @@ export { activeBackend, describeBackend, type BackendInfo, type BackendName } fr
 export { tf } from './tf.js';
 export { pearson, spearman, rankAverage } from './evaluation/index.js';
 export { CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './cross-encoder/evaluation/index.js';
+export { mrrAtK, ndcgAtK, averagePrecision } from './evaluation/ranking-metrics.js';
+export { CrossEncoderRerankingEvaluator, type RerankingEvaluatorOptions, type RerankingResult, type RerankingSample, type RerankScorer } from './cross-encoder/evaluation/reranking-evaluator.js';
+export { CrossEncoderNanoBEIREvaluator, NANO_BEIR_DATASETS, type NanoBeirEvaluatorOptions, type NanoBeirResult } from './cross-encoder/evaluation/nano-beir-evaluator.js';
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
 export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './cross-encoder/trainer.js';

@@ -1,9 +1,9 @@
 /**
  * The user-facing model, mirroring sentence-transformers' CrossEncoder: fromPretrained, predict, rank, save, dispose.
  */
-import { activateRow, activationFromTorch, activationToTorch, type Activation } from '../activation.js';
+import { activateRow, activationFromTorch, activationToTorch, float32Score, type Activation } from '../activation.js';
 import { tf } from '../tf.js';
-import { ModelDisposedError, UsageError } from '../errors.js';
+import { ConfigError, ModelDisposedError, UsageError } from '../errors.js';
 import { WeightsFolder } from '../io/weights.js';
 import type { HubOptions } from '../io/hub-options.js';
 import { classificationClassName, readConfig, withNumLabels, type EncoderConfig } from '../models/config.js';
@@ -12,7 +12,7 @@ import { loadWeights, type LoadReport } from '../models/load-weights.js';
 import { saveWeights } from '../models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequence-classifier.js';
 import { checkThreads, type Replicas, type Threads } from '../parallel/threads.js';
-import { path, platform } from '../platform/index.js';
+import { fsp, path, platform } from '../platform/index.js';
 import { PairTokenizer, type BatchEncoding, type EncodedPair } from '../tokenizer/index.js';
 import { makeDir, writeFileAtomic } from '../util/fs.js';
 import { ProgressBar } from '../util/progress.js';
@@ -48,13 +48,18 @@ export interface PredictOptions {
 }
 
 export interface RankOptions extends PredictOptions {
+  /** Keep the best topK (0 keeps none, as sentence-transformers' `results[:0]`); default: every document. */
   topK?: number;
+  /** Add each document's `text` to its result. Default false, as sentence-transformers' return_documents. */
   returnDocuments?: boolean;
 }
 
 export interface RankResult {
+  /** The document's index in the list given to rank(). */
   corpus_id: number;
+  /** The activated score (the model's activation unless `activation` is given), in float32 as PyTorch's. */
   score: number;
+  /** The document, with returnDocuments. */
   text?: string;
 }
 
@@ -117,7 +122,7 @@ export class CrossEncoder {
       model.disposeAll();
       throw e;
     }
-    const activation = opts.activation ?? defaultActivation(config);
+    const activation = opts.activation ?? (await savedStActivation(dir)) ?? defaultActivation(config);
     return new CrossEncoder(model, tokenizer, tokenizer.modelMaxLength, activation, report);
   }
 
@@ -224,15 +229,20 @@ export class CrossEncoder {
     return (await this.logits(pairs, opts)).map((row) => activateRow(row, act));
   }
 
-  /** Score every document against the query; best first, as sentence-transformers' CrossEncoder.rank. */
+  /**
+   * Score every document against the query; best first, as sentence-transformers' CrossEncoder.rank: one-label models
+   * only, the scores PyTorch's float32 activation gives (float32Score), equal scores in document order (Python's
+   * stable sorted()).
+   */
   async rank(query: string, documents: readonly string[], opts: RankOptions = {}): Promise<RankResult[]> {
-    if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) throw new UsageError(`topK must be a positive integer (or undefined for all documents), got ${opts.topK}`);
-    const scores = await this.predict(
+    if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 0)) throw new UsageError(`topK must be a non-negative integer (or undefined for all documents), got ${opts.topK}`);
+    if (this.numLabels !== 1) throw new UsageError(`rank() needs a model with one label; this one has ${this.numLabels} (score pairs with predictMulti() instead)`);
+    const act = opts.activation ?? this.activation;
+    const logits = await this.logits(
       documents.map((d) => [query, d] as const),
       opts,
     );
-    const ranked = scores.map((score, corpus_id) => ({ corpus_id, score })).sort((a, b) => b.score - a.score || a.corpus_id - b.corpus_id);
-    const top = opts.topK !== undefined ? ranked.slice(0, opts.topK) : ranked;
+    const top = rankScores(logits.map((row) => float32Score(row[0], act))).slice(0, opts.topK);
     return top.map((r) => (opts.returnDocuments ? { ...r, text: documents[r.corpus_id] } : r));
   }
 
@@ -274,6 +284,29 @@ export class CrossEncoder {
     this.liveThreads = 0;
     this.model.disposeAll();
   }
+}
+
+/** The order rank() returns: best first, equal scores in document order (Python's sorted(..., reverse=True) is stable). */
+export function rankScores(scores: readonly number[]): { corpus_id: number; score: number }[] {
+  return scores.map((score, corpus_id) => ({ corpus_id, score })).sort((a, b) => b.score - a.score || a.corpus_id - b.corpus_id);
+}
+
+/**
+ * The activation a sentence-transformers folder (modules.json beside config.json, as CrossEncoder.save writes in
+ * v6) keeps in config_sentence_transformers.json. sentence-transformers reads it before config.json's block, which
+ * its save leaves as it was: a model saved with Identity still says Sigmoid there.
+ */
+async function savedStActivation(dir: string): Promise<Activation | undefined> {
+  if (!fsp.existsSync(path.join(dir, 'modules.json'))) return undefined;
+  const file = path.join(dir, 'config_sentence_transformers.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(await fsp.readFile(file, 'utf-8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  return activationFromTorch((json as { activation_fn?: unknown } | null)?.activation_fn);
 }
 
 /**

@@ -37,17 +37,21 @@ export function describeWhen(opts: EvaluateOptions): string {
   return epoch === -1 ? '' : steps === -1 ? ` after epoch ${epoch}` : ` in epoch ${epoch} after ${steps} steps`;
 }
 
-/** Read, append, rewrite atomically; a new file starts with `header`, and a missing final newline is repaired. */
-export async function appendCsvRow(file: string, header: readonly string[], row: readonly string[]): Promise<void> {
+/**
+ * Read, append, rewrite atomically; a new file starts with `header`, and a missing final newline is repaired. `eol`
+ * is the line ending of the Python writer being matched: csv.writer ends rows with \r\n, evaluators that join
+ * strings themselves (CrossEncoderNanoBEIREvaluator) with \n.
+ */
+export async function appendCsvRow(file: string, header: readonly string[], row: readonly string[], eol: '\r\n' | '\n' = '\r\n'): Promise<void> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    text = `${header.join(',')}\r\n`;
+    text = `${header.join(',')}${eol}`;
   }
-  if (text.length > 0 && !text.endsWith('\n')) text += '\r\n';
-  await writeFileAtomic(file, `${text}${row.join(',')}\r\n`);
+  if (text.length > 0 && !text.endsWith('\n')) text += eol;
+  await writeFileAtomic(file, `${text}${row.join(',')}${eol}`);
 }
 
 /**

@@ -15,7 +15,7 @@ import type { MemoryFs } from '../platform/memory-fs.js';
 import type { PlatformHub } from '../platform/types.js';
 import { log } from '../util/log.js';
 import type { HubOptions, RepoType } from './hub-options.js';
-import { TOKENIZER_FILES, UNSUPPORTED_WEIGHTS, validateRepoId, validateRepoPath, validateRevision } from './repo-names.js';
+import { SENTENCE_TRANSFORMERS_FILES, TOKENIZER_FILES, UNSUPPORTED_WEIGHTS, validateRepoId, validateRepoPath, validateRevision } from './repo-names.js';
 import { WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './weights.js';
 
 /** Page-wide defaults (lib/browser.ts `configure`), the counterpart of Node's HF_* environment variables. */
@@ -211,7 +211,7 @@ export class BrowserHub implements PlatformHub {
     const { sha, files } = await this.listing(o, repoId);
     const has = new Set(files);
     if (!has.has('config.json')) throw new HubError(`${repoId} (revision "${o.revision}") has no config.json: is it a transformers model repo?`, repoId, 'config.json', 404);
-    const wanted: string[] = ['config.json', ...TOKENIZER_FILES.filter((f) => has.has(f))];
+    const wanted: string[] = ['config.json', ...TOKENIZER_FILES.filter((f) => has.has(f)), ...SENTENCE_TRANSFORMERS_FILES.filter((f) => has.has(f))];
     const dir = this.snapshotDir(o, repoId, sha);
     if (has.has(WEIGHTS_FILE)) wanted.push(WEIGHTS_FILE);
     else if (has.has(WEIGHTS_INDEX_FILE)) {

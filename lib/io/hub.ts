@@ -28,7 +28,7 @@ import {
 
 export { hubCacheDir, repoFolderName, type RepoType };
 export type { HubOptions } from './hub-options.js';
-import { TOKENIZER_FILES, UNSUPPORTED_WEIGHTS } from './repo-names.js';
+import { SENTENCE_TRANSFORMERS_FILES, TOKENIZER_FILES, UNSUPPORTED_WEIGHTS } from './repo-names.js';
 import type { HubOptions } from './hub-options.js';
 
 
@@ -649,8 +649,9 @@ async function readShardNames(repoId: string, indexPath: string): Promise<string
 
 /**
  * Resolve a model: a local folder is returned as-is (absolute). Otherwise download config.json, the tokenizer files
- * that exist and the safetensors weights (single file, or index + every shard it names) and return the snapshot
- * directory. Pickle/TF/Flax-only repos are refused with a message saying how to get safetensors.
+ * and sentence-transformers' modules.json / config_sentence_transformers.json that exist, and the safetensors weights
+ * (single file, or index + every shard it names) and return the snapshot directory. Pickle/TF/Flax-only repos are
+ * refused with a message saying how to get safetensors.
  */
 export async function resolveModelDir(idOrPath: string, opts?: HubOptions): Promise<string> {
   if (await isLocalDir(idOrPath)) return path.resolve(idOrPath);
@@ -685,7 +686,7 @@ export async function resolveModelDir(idOrPath: string, opts?: HubOptions): Prom
     repoType: o.repoType,
     showProgress: o.showProgress,
   };
-  const wanted: string[] = ['config.json', ...TOKENIZER_FILES.filter((f) => files.has(f))];
+  const wanted: string[] = ['config.json', ...TOKENIZER_FILES.filter((f) => files.has(f)), ...SENTENCE_TRANSFORMERS_FILES.filter((f) => files.has(f))];
   if (plan.kind === 'single') {
     wanted.push(SAFETENSORS_FILE);
   } else {

@@ -60,6 +60,11 @@ export const TOKENIZER_FILES = [
   'vocab.json',
   'merges.txt',
 ] as const;
+/**
+ * sentence-transformers' files beside config.json, fetched where the repo has them: a CrossEncoder saved by
+ * sentence-transformers 6 keeps its activation in config_sentence_transformers.json (read when modules.json is there).
+ */
+export const SENTENCE_TRANSFORMERS_FILES = ['modules.json', 'config_sentence_transformers.json'] as const;
 /** Weight formats we refuse, with why, so the error can name what the repo actually has. */
 export const UNSUPPORTED_WEIGHTS = [
   'pytorch_model.bin',

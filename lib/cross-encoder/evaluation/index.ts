@@ -7,3 +7,5 @@ export {
   type PairScorer,
   type SentencePair,
 } from './correlation-evaluator.js';
+export { CrossEncoderRerankingEvaluator, type RerankingEvaluatorOptions, type RerankingResult, type RerankingSample, type RerankScorer } from './reranking-evaluator.js';
+export { CrossEncoderNanoBEIREvaluator, NANO_BEIR_DATASETS, type NanoBeirEvaluatorOptions, type NanoBeirResult } from './nano-beir-evaluator.js';
