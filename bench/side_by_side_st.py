@@ -37,30 +37,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
-from side_by_side_runs import run_seeds  # noqa: E402
+from side_by_side_runs import cpu_seconds, run, run_seeds  # noqa: E402
 PY = Path(sys.executable)
 STEPS_PER_EPOCH = 360  # ceil(5749 / 16)
-
-
-def run(cmd, log, time_file):
-    print("+ " + " ".join(str(c) for c in cmd), flush=True)
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    load_start = os.getloadavg()
-    t = time.time()
-    with open(log, "w") as f:
-        r = subprocess.run(["/usr/bin/time", "-v", "-o", str(time_file), *map(str, cmd)], cwd=ROOT, stdout=f,
-                           stderr=subprocess.STDOUT, env=env)
-    meta = {"loadavg_start": load_start, "loadavg_end": os.getloadavg(), "wall_seconds": time.time() - t,
-            "started": datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(), "command": [str(c) for c in cmd]}
-    Path(str(time_file) + ".meta.json").write_text(json.dumps(meta) + "\n")
-    if r.returncode != 0:
-        raise SystemExit(f"failed ({r.returncode}): see {log}")
-
-
-def cpu_seconds(time_file):
-    text = Path(time_file).read_text()
-    import re
-    return sum(float(re.search(p + r" \(seconds\): ([\d.]+)", text).group(1)) for p in ("User time", "System time"))
 
 
 def paths(kind, seed, epochs):
