@@ -26,6 +26,19 @@ export { CrossEncoderNanoBEIREvaluator, NANO_BEIR_DATASETS, type NanoBeirEvaluat
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
 export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './cross-encoder/trainer.js';
+export { RankingTask, type RankingTaskOptions } from './cross-encoder/ranking-training-task.js';
+export {
+  RANKING_LOSS_KINDS,
+  describeRankingLoss,
+  type RankingLossSpec,
+  type RankingLossKind,
+  type RankingExampleFor,
+  type ListwiseLossSpec,
+  type InBatchLossSpec,
+  type MarginLossSpec,
+} from './cross-encoder/losses/ranking-loss-spec.js';
+export type { ScoreActivation, WeightingScheme } from './cross-encoder/losses/index.js';
+export type { ListwiseExample, InBatchNegativesExample, MarginExample, RankingExample } from './cross-encoder/ranking-examples.js';
 export { runTrainingJob, type JobOptions, type JobResult } from './cross-encoder/job.js';
 export { TRAINING_ARGS, resolveTrainingArgs, type TrainingArgs, type ModelArgs, type ArgSpec } from './training/training-args.js';
 export { AdamW, type AdamWOptions } from './training/optimizer.js';

@@ -29,6 +29,8 @@ export interface TrainingEvaluator {
 
 /** One step's batch: example indices, the micro-batch size the memory plan allows, and the first dropout seed. */
 export interface StepInput {
+  /** 0-based optimizer step: seeds what a task samples per step (in-batch negatives), so a resumed run replays it. */
+  step: number;
   indices: readonly number[];
   microSize: number;
   seedStart: number;

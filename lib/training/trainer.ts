@@ -233,7 +233,7 @@ export class TrainingLoop {
       let loss: number;
       let norm: number;
       {
-        const g = await this.task.stepGradients({ indices: idx, microSize, seedStart, seedsPerForward, params: this.params, threads: o.threadCount });
+        const g = await this.task.stepGradients({ step: state.globalStep, indices: idx, microSize, seedStart, seedsPerForward, params: this.params, threads: o.threadCount });
         module.dropoutSeed = seedStart + g.forwards * seedsPerForward;
         loss = g.loss;
         norm = await globalNorm(g.grads);

@@ -232,6 +232,19 @@ describe('cross-encoder ranking losses vs sentence-transformers 6.2', () => {
     tf.dispose([x, labels, mask]);
   });
 
+  it('padLogits of a single query is differentiable (a batch of one query: the last, partial batch of an epoch)', async () => {
+    const c = byName('LambdaLoss/NDCGLoss2PPScheme');
+    const docs = c.mask![0].filter(Boolean).length;
+    const { labels, mask } = padLabels([(c.labels as number[][])[0].slice(0, docs)]);
+    const x = tf.tensor1d((c.logits as number[][])[0].slice(0, docs));
+    const whole = await valueAndGradOf((t) => lambdaLoss(tf.reshape(t, [1, docs]), labels, { mask }), x);
+    const padded = await valueAndGradOf((t) => lambdaLoss(padLogits(t, [docs]), labels, { mask }), x);
+    expect(padded.value).to.equal(whole.value);
+    expect(Array.from(padded.grad)).to.deep.equal(Array.from(whole.grad));
+    expect(Math.max(...Array.from(padded.grad, Math.abs)), 'a real gradient').to.be.greaterThan(0);
+    tf.dispose([x, labels, mask]);
+  });
+
   it('inBatchNegatives: ST order when taking all, otherwise seeded, distinct and never the own row', () => {
     expect(inBatchNegatives(3, 2, null, 1)).to.deep.equal([
       [1, 0, 0],

@@ -37,7 +37,7 @@ describe('SentenceTransformer training (shared loop)', function () {
     const model = await SentenceTransformer.fromPretrained(TINY, { dropout: 0 });
     try {
       const params = model.model.trainableVariables();
-      const step = { indices: [0, 1, 2, 3, 4, 5, 6, 7], microSize: 8, seedStart: 1, seedsPerForward: 0, params, threads: 1 };
+      const step = { step: 0, indices: [0, 1, 2, 3, 4, 5, 6, 7], microSize: 8, seedStart: 1, seedsPerForward: 0, params, threads: 1 };
       const whole = await new SentenceTransformerTask(model, rows, new MultipleNegativesRankingLoss(), 1).stepGradients(step);
       const cached = await new SentenceTransformerTask(model, rows, new CachedMultipleNegativesRankingLoss(20, 3), 1).stepGradients(step);
       expect(Math.abs(cached.loss - whole.loss) / whole.loss).to.be.at.most(1e-5);

@@ -3,7 +3,8 @@
  * the pointwise ones the Trainer trains with (BCEWithLogitsLoss, MSELoss on the activated score, CrossEntropyLoss),
  * and the ranking ones, each a function of the logits sentence-transformers' loss holds once it has scored the pairs,
  * returning a tf.Scalar to differentiate with tf.grad / tf.valueAndGrad (spec/cross-encoder/losses.spec.ts checks them
- * against the Python classes). LossSpec names the Trainer's loss as plain data, so a worker thread can rebuild it.
+ * against the Python classes). LossSpec names the Trainer's loss as plain data, so a worker thread can rebuild it;
+ * RankingLossSpec (ranking-loss-spec.ts) names a ranking loss the same way, for RankingTask.
  */
 import { tf } from '../../tf.js';
 import { bceWithLogits } from './binary-cross-entropy-loss.js';
@@ -35,6 +36,17 @@ export {
 } from './cached-multiple-negatives-ranking-loss.js';
 export { marginMseLoss, type MarginMseOptions } from './margin-mse-loss.js';
 export { bceWithLogits, binaryCrossEntropyLoss, type BceOptions, type BinaryCrossEntropyOptions } from './binary-cross-entropy-loss.js';
+export {
+  RANKING_LOSS_KINDS,
+  checkRankingLossSpec,
+  describeRankingLoss,
+  type InBatchLossSpec,
+  type ListwiseLossSpec,
+  type MarginLossSpec,
+  type RankingExampleFor,
+  type RankingLossKind,
+  type RankingLossSpec,
+} from './ranking-loss-spec.js';
 
 /** Which training loss, with its options: plain data, so a worker thread can rebuild the same loss. */
 export interface LossSpec {

@@ -89,7 +89,8 @@ function schemeWeights(scheme: WeightingScheme, gain: tf.Tensor2D, disc: number[
 
 const SCHEMES: ReadonlySet<string> = new Set(['NoWeightingScheme', 'NDCGLoss1Scheme', 'NDCGLoss2Scheme', 'LambdaRankScheme', 'NDCGLoss2PPScheme']);
 
-function checkOptions(opts: LambdaLossOptions): void {
+/** The options' ranges, as lambdaLoss checks them (exported so a trainer can refuse bad options before step 1). */
+export function checkLambdaLossOptions(opts: Omit<LambdaLossOptions, 'mask'>): void {
   const { k, sigma, eps, weightingScheme: scheme } = opts;
   if (scheme !== undefined && !SCHEMES.has(scheme.name)) throw new UsageError(`${FN}: unknown weighting scheme ${JSON.stringify(scheme)}; use one of ${[...SCHEMES].join(', ')}.`);
   if (scheme?.name === 'NDCGLoss2PPScheme' && scheme.mu !== undefined && !Number.isFinite(scheme.mu)) throw new UsageError(`${FN}: NDCGLoss2PPScheme mu must be finite (got ${scheme.mu}).`);
@@ -160,7 +161,7 @@ function logSigmoid(x: tf.Tensor): tf.Tensor {
 
 /** LambdaLoss on logits and labels [B, n] (one row per query). */
 export function lambdaLoss(logits: tf.Tensor, labels: tf.Tensor, opts: LambdaLossOptions = {}): tf.Scalar {
-  checkOptions(opts);
+  checkLambdaLossOptions(opts);
   const scheme = opts.weightingScheme ?? DEFAULT_WEIGHTING;
   const sigma = opts.sigma ?? 1;
   const eps = opts.eps ?? 1e-10;

@@ -20,7 +20,10 @@ export function padLogits(flat: tf.Tensor, docsPerQuery: readonly number[]): tf.
   const total = docsPerQuery.reduce((s, d) => s + d, 0);
   if (flat.rank !== 1 || flat.shape[0] !== total) throw new UsageError(`padLogits: logits must have shape [${total}] for ${docsPerQuery.length} queries (got [${flat.shape.join(', ')}]).`);
   return tf.tidy(() => {
-    const rows = tf.split(flat, docsPerQuery as number[]).map((r, i) => tf.pad(r, [[0, n - docsPerQuery[i]]]));
+    // One query: no split. tfjs' SplitV into a single piece has no usable gradient ("Pass at least one tensor to
+    // concat" in the backward pass), and a batch of one query happens (the last, partial batch of an epoch).
+    const pieces = docsPerQuery.length === 1 ? [flat] : tf.split(flat, docsPerQuery as number[]);
+    const rows = pieces.map((r, i) => tf.pad(r, [[0, n - docsPerQuery[i]]]));
     return tf.stack(rows) as tf.Tensor2D;
   });
 }
