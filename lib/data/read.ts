@@ -32,15 +32,20 @@ async function readBytes(file: string): Promise<Uint8Array> {
   }
 }
 
-/** Read sentence pairs with a score from a local .tsv, .csv, .jsonl or .parquet file, validating every row. */
-export async function readPairsFile(file: string, opts?: ReadPairsOptions): Promise<PairDataset> {
-  const resolved = resolveReadOptions(opts);
+/** A local .tsv, .csv, .jsonl or .parquet file as the format readers see it: column names and untyped rows. */
+export async function readTable(file: string): Promise<RawTable> {
   const ext = path.extname(file).toLowerCase();
   const reader = READERS[ext];
   if (!reader) {
     throw new DataError(file, `unsupported file type "${ext || '(no extension)'}"; supported: ${SUPPORTED_EXTENSIONS.join(', ')}`);
   }
-  return collectPairs(file, reader(file, await readBytes(file)), resolved);
+  return reader(file, await readBytes(file));
+}
+
+/** Read sentence pairs with a score from a local .tsv, .csv, .jsonl or .parquet file, validating every row. */
+export async function readPairsFile(file: string, opts?: ReadPairsOptions): Promise<PairDataset> {
+  const resolved = resolveReadOptions(opts);
+  return collectPairs(file, await readTable(file), resolved);
 }
 
 /**

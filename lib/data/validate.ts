@@ -7,7 +7,7 @@ import type { PairExample } from './types.js';
  * A decimal number as text. Stricter than Number(), which would turn "", " " and "0x1F" into numbers,
  * and which accepts "Infinity"; a label column holding those is broken, not a number.
  */
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+export const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 type Checked<T> = { ok: T } | { problem: string };
 

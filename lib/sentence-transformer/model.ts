@@ -173,7 +173,8 @@ export class SentenceTransformer {
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
     checkThreads(opts.threads ?? 'auto');
-    const prompt = this.resolvePrompt(opts);
+    // An empty prompt is no prompt (sentence-transformers tests `if prompt:`), yet still overrides the default one.
+    const prompt = this.resolvePrompt(opts) || undefined;
     const promptLength = this.promptLength(prompt);
     const encoded = sentences.map((s, i) => {
       if (typeof s !== 'string') throw new UsageError(`encode: sentence ${i} is ${s === null ? 'null' : typeof s}, not a string`);
