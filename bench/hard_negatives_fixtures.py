@@ -77,6 +77,7 @@ CASES = [
     ("n-tuple, corpus, max_score, min_score, scores", {"output_format": "n-tuple", "corpus": True, "max_score": Per(0.985, 0.9), "min_score": Per(0.95, 0.3), "output_scores": True}),
     ("labeled-list, corpus, range_min 1, relative_margin, scores", {"output_format": "labeled-list", "corpus": True, "range_min": 1, "relative_margin": Per(0.01, 0.1), "output_scores": True}),
     ("labeled-pair, corpus, absolute_margin 0", {"output_format": "labeled-pair", "corpus": True, "absolute_margin": 0.0}),
+    ("triplet, query_prompt and corpus_prompt", {"query_prompt": "query: ", "corpus_prompt": "passage: "}),
 ]
 
 def read_rows():

@@ -22,6 +22,7 @@ export { pearson, spearman, rankAverage } from './evaluation/index.js';
 export { CrossEncoderCorrelationEvaluator, type CorrelationResult, type PairScorer } from './cross-encoder/evaluation/index.js';
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
+export { loadColumns, readColumnsFile, LABEL_COLUMNS, asPairs, asTuples, asListwise, mineHardNegatives, type ColumnDataset, type ColumnRow, type ReadColumnsOptions, type LoadColumnsOptions, type TupleExample, type ListwiseExample, type MineHardNegativesOptions, type HardNegativesFormat } from './data/index.js';
 export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './cross-encoder/trainer.js';
 export { runTrainingJob, type JobOptions, type JobResult } from './cross-encoder/job.js';
 export { TRAINING_ARGS, resolveTrainingArgs, type TrainingArgs, type ModelArgs, type ArgSpec } from './training/training-args.js';
