@@ -19,8 +19,7 @@ Texts are stored once (`texts`) and rows refer to them by index, to keep the fil
 mine_hard_negatives needs `datasets`, which bench/.venv-torch2 does not pin; it is installed beside it, without
 touching the venv (only the packages the venv lacks, so the venv's numpy, fsspec and huggingface_hub stay in use):
 
-    bench/.venv-torch2/bin/python -m pip install --no-deps --target bench/.venv-datasets datasets==5.2.0 \
-        dill==0.4.1 multiprocess==0.70.19 pyarrow==26.0.1 pandas==3.1.1 xxhash==4.1.0 python-dateutil==4.0.0 tzdata==2026.6
+    bench/.venv-torch2/bin/pip install --no-deps --target bench/.venv-datasets/site -r bench/requirements-datasets.txt
 """
 import csv
 import json
@@ -31,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 # Appended, not prepended: a package the venv has is always the venv's.
-sys.path.append(str(Path(__file__).resolve().parent / ".venv-datasets"))
+sys.path.append(str(Path(__file__).resolve().parent / ".venv-datasets" / "site"))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -77,6 +76,7 @@ CASES = [
     ("n-tuple, corpus, max_score, min_score, scores", {"output_format": "n-tuple", "corpus": True, "max_score": Per(0.985, 0.9), "min_score": Per(0.95, 0.3), "output_scores": True}),
     ("labeled-list, corpus, range_min 1, relative_margin, scores", {"output_format": "labeled-list", "corpus": True, "range_min": 1, "relative_margin": Per(0.01, 0.1), "output_scores": True}),
     ("labeled-pair, corpus, absolute_margin 0", {"output_format": "labeled-pair", "corpus": True, "absolute_margin": 0.0}),
+    ("triplet, query_prompt and corpus_prompt", {"query_prompt": "query: ", "corpus_prompt": "passage: "}),
 ]
 
 def read_rows():

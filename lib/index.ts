@@ -25,6 +25,7 @@ export { CrossEncoderRerankingEvaluator, type RerankingEvaluatorOptions, type Re
 export { CrossEncoderNanoBEIREvaluator, NANO_BEIR_DATASETS, type NanoBeirEvaluatorOptions, type NanoBeirResult } from './cross-encoder/evaluation/nano-beir-evaluator.js';
 export { PairTokenizer, type BatchEncoding, type EncodedPair } from './tokenizer/index.js';
 export { readPairsFile, loadPairs, loadStsbFromDir, type PairExample, type PairDataset, type ReadPairsOptions, type ColumnMapping, type StsbSplit } from './data/index.js';
+export { loadColumns, readColumnsFile, LABEL_COLUMNS, asPairs, asTuples, asListwise, mineHardNegatives, type ColumnDataset, type ColumnRow, type ReadColumnsOptions, type LoadColumnsOptions, type TupleExample, type ListwiseExample, type MineHardNegativesOptions, type HardNegativesFormat } from './data/index.js';
 export { Trainer, DEFAULT_SEED, type TrainerOptions, type TrainResult, type LossKind, type EvalPoint } from './cross-encoder/trainer.js';
 export { RankingTask, type RankingTaskOptions } from './cross-encoder/ranking-training-task.js';
 export {
@@ -38,7 +39,7 @@ export {
   type MarginLossSpec,
 } from './cross-encoder/losses/ranking-loss-spec.js';
 export type { ScoreActivation, WeightingScheme } from './cross-encoder/losses/index.js';
-export type { ListwiseExample, InBatchNegativesExample, MarginExample, RankingExample } from './cross-encoder/ranking-examples.js';
+export type { InBatchNegativesExample, MarginExample, RankingExample } from './cross-encoder/ranking-examples.js';
 export { runTrainingJob, type JobOptions, type JobResult } from './cross-encoder/job.js';
 export { TRAINING_ARGS, resolveTrainingArgs, type TrainingArgs, type ModelArgs, type ArgSpec } from './training/training-args.js';
 export { AdamW, type AdamWOptions } from './training/optimizer.js';

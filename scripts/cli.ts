@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `cross-encoder` command line: predict, train, evaluate, encode, similarity, doctor. Thin wrappers over the library. */
+/** `cross-encoder` command line: predict, train, evaluate, encode, similarity, mine-hard-negatives, doctor. Thin wrappers over the library. */
 // Installs the Node platform (files, environment, Hub cache) before any library call.
 import '../lib/platform/node.js';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { ENCODE_HELP, encodeCommand, SIMILARITY_HELP, similarityCommand } from './commands/encode.js';
 import { evaluateCommand, EVALUATE_HELP } from './commands/evaluate.js';
 import type { Flags } from './commands/flags.js';
+import { MINE_HELP, MINE_OPTIONS, mineHardNegativesCommand } from './commands/mine-hard-negatives.js';
 import { predictCommand, PREDICT_HELP } from './commands/predict.js';
 import { EXIT_USAGE, resumeCommand, runCommand } from './commands/process.js';
 import { TRAIN_HELP, TRAIN_OPTIONS, trainCommand } from './commands/train.js';
@@ -23,6 +24,8 @@ commands:
   ${ENCODE_HELP.split('\n').join('\n  ')}
 
   ${SIMILARITY_HELP.split('\n').join('\n  ')}
+
+  ${MINE_HELP.split('\n').join('\n  ')}
 
   cross-encoder doctor
     Prints the backend in use and why, versions and threads.
@@ -43,7 +46,7 @@ const COMMON = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const COMMANDS = ['predict', 'train', 'evaluate', 'encode', 'similarity', 'doctor'];
+const COMMANDS = ['predict', 'train', 'evaluate', 'encode', 'similarity', 'mine-hard-negatives', 'doctor'];
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -58,10 +61,10 @@ export async function main(argv: string[]): Promise<number> {
   let output: string | undefined;
   return runCommand(
     async ({ stopSignal }) => {
-      const options = cmd === 'train' ? { ...TRAIN_OPTIONS, help: COMMON.help } : COMMON;
+      const options = cmd === 'train' ? { ...TRAIN_OPTIONS, help: COMMON.help } : cmd === 'mine-hard-negatives' ? MINE_OPTIONS : COMMON;
       const values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Flags;
       if (values.help) {
-        process.stdout.write(cmd === 'train' ? `${TRAIN_HELP}\n` : HELP);
+        process.stdout.write(cmd === 'train' ? `${TRAIN_HELP}\n` : cmd === 'mine-hard-negatives' ? `${MINE_HELP}\n` : HELP);
         return;
       }
       if (cmd === 'predict') await predictCommand(values);
@@ -71,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       } else if (cmd === 'evaluate') await evaluateCommand(values);
       else if (cmd === 'encode') await encodeCommand(values);
       else if (cmd === 'similarity') await similarityCommand(values);
+      else if (cmd === 'mine-hard-negatives') await mineHardNegativesCommand(values);
       else await doctorCommand();
     },
     { graceful: cmd === 'train', onInterrupted: (e) => (e.checkpoint && output ? `to continue: ${resumeCommand(output)}` : `run the same command with --resume to start again`) },

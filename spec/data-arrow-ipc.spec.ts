@@ -147,12 +147,27 @@ const HEADER_SCHEMA = 1;
 const HEADER_RECORD_BATCH = 3;
 const TYPE_FLOAT = 3;
 const TYPE_UTF8 = 5;
+const TYPE_LIST = 12;
 const PRECISION_DOUBLE = 2;
 
-/** Nullable columns, as pyarrow writes them (HF datasets' parquet columns are all OPTIONAL). */
+/**
+ * Nullable columns, as pyarrow writes them (HF datasets' parquet columns are all OPTIONAL). The list types are what
+ * datasets writes for Sequence(Value("string")) / Sequence(Value("float64")): a list of nullable items.
+ */
 export type IpcColumn =
   | { name: string; type: 'utf8'; values: (string | null)[] }
-  | { name: string; type: 'float64'; values: (number | null)[] };
+  | { name: string; type: 'float64'; values: (number | null)[] }
+  | { name: string; type: 'list<utf8>'; values: (string[] | null)[] }
+  | { name: string; type: 'list<float64>'; values: (number[] | null)[] };
+
+type FlatColumn = Extract<IpcColumn, { type: 'utf8' | 'float64' }>;
+
+function fieldOf(name: string, type: IpcColumn['type']): FbObj {
+  if (type === 'list<utf8>' || type === 'list<float64>') {
+    return table(str(name), bool(true), u8(TYPE_LIST), table(), undefined, { kind: 'vec', items: [fieldOf('item', type === 'list<utf8>' ? 'utf8' : 'float64')] });
+  }
+  return table(str(name), bool(true), u8(type === 'utf8' ? TYPE_UTF8 : TYPE_FLOAT), type === 'utf8' ? table() : table(i16(PRECISION_DOUBLE)), undefined, { kind: 'vec', items: [] });
+}
 
 function frame(meta: Uint8Array, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(8 + meta.length + body.length);
@@ -177,16 +192,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** Encodes one record batch as an Arrow IPC stream: schema message, batch message, end-of-stream marker. */
 export function arrowIpcStream(columns: IpcColumn[]): Uint8Array {
   const n = columns[0]!.values.length;
-  const fields = columns.map((c) =>
-    table(
-      str(c.name),
-      bool(true),
-      u8(c.type === 'utf8' ? TYPE_UTF8 : TYPE_FLOAT),
-      c.type === 'utf8' ? table() : table(i16(PRECISION_DOUBLE)),
-      undefined,
-      { kind: 'vec', items: [] },
-    ),
-  );
+  const fields = columns.map((c) => fieldOf(c.name, c.type));
   const schema = table(i16(0), { kind: 'vec', items: fields });
   const schemaMsg = finish(table(i16(V5), u8(HEADER_SCHEMA), schema, i64(0)));
 
@@ -201,22 +207,34 @@ export function arrowIpcStream(columns: IpcColumn[]): Uint8Array {
     parts.push(padded);
     bodyLen += padded.length;
   };
-  for (const c of columns) {
+  // Field nodes and buffers go depth-first: a list's node, validity and offsets, then its items' as a column.
+  const addColumn = (c: IpcColumn): void => {
+    const len = c.values.length;
     const nulls = c.values.filter((v) => v === null).length;
-    nodes.push([n, nulls]);
-    const validity = new Uint8Array(nulls ? Math.ceil(n / 8) : 0);
+    nodes.push([len, nulls]);
+    const validity = new Uint8Array(nulls ? Math.ceil(len / 8) : 0);
     if (nulls) c.values.forEach((v, i) => v !== null && (validity[i >> 3]! |= 1 << (i & 7)));
     addBuffer(validity); // empty when there are no nulls, as the format allows
+    if (c.type === 'list<utf8>' || c.type === 'list<float64>') {
+      const lists = c.values as (unknown[] | null)[];
+      const offs = new Int32Array(len + 1);
+      lists.forEach((l, i) => (offs[i + 1] = offs[i]! + (l?.length ?? 0)));
+      addBuffer(new Uint8Array(offs.buffer));
+      const items = lists.flatMap((l) => l ?? []);
+      addColumn({ name: 'item', type: c.type === 'list<utf8>' ? 'utf8' : 'float64', values: items } as FlatColumn);
+      return;
+    }
     if (c.type === 'utf8') {
       const enc = c.values.map((s) => new TextEncoder().encode(s ?? ''));
-      const offs = new Int32Array(n + 1);
+      const offs = new Int32Array(len + 1);
       enc.forEach((e, i) => (offs[i + 1] = offs[i]! + e.length));
       addBuffer(new Uint8Array(offs.buffer));
       addBuffer(concat(enc));
     } else {
       addBuffer(new Uint8Array(Float64Array.from(c.values, (v) => v ?? 0).buffer));
     }
-  }
+  };
+  for (const c of columns) addColumn(c);
   const batch = table(i64(n), structs(nodes), structs(buffers));
   const batchMsg = finish(table(i16(V5), u8(HEADER_RECORD_BATCH), batch, i64(bodyLen)));
   const eos = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);

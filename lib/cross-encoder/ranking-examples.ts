@@ -4,24 +4,21 @@
  * sentence-transformers' data formats (lib/data/) produce rows; RankingTask (ranking-training-task.ts) trains on them.
  */
 
-/** ListNetLoss, LambdaLoss, RankNetLoss: a query, its documents (any number ≥ 1 per query) and one label each. */
-export interface ListwiseExample {
-  query: string;
-  documents: string[];
-  /** Relevance per document, graded, binary or soft; sentence-transformers' `labels` column. */
-  labels: number[];
-}
+import type { ListwiseExample, TupleExample } from '../data/column-views.js';
+
+/**
+ * ListNetLoss, LambdaLoss, RankNetLoss: a query, its documents (any number ≥ 1 per query) and one label each (graded,
+ * binary or soft; sentence-transformers' `labels` column). The (query, [documents], [labels]) format's row, as
+ * asListwise reads it.
+ */
+export type { ListwiseExample };
 
 /**
  * MultipleNegativesRankingLoss, CachedMultipleNegativesRankingLoss: an anchor, its positive and its hard negatives
  * (sentence-transformers' columns anchor, positive, negative_1 … negative_k). Every row has the same k (≥ 0); the
  * other rows' documents of the batch are added as negatives.
  */
-export interface InBatchNegativesExample {
-  anchor: string;
-  positive: string;
-  negatives: string[];
-}
+export type InBatchNegativesExample = Pick<TupleExample, 'anchor' | 'positive' | 'negatives'>;
 
 /**
  * MarginMSELoss: a query, its positive and k ≥ 1 negatives, with the teacher's `label`: either its k margins

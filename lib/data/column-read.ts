@@ -23,7 +23,7 @@ function checkOptions(opts: ReadColumnsOptions): void {
     throw new UsageError(`columns must be a non-empty list of column names, got ${JSON.stringify(cols)}`);
   }
   const dup = cols.find((c, i) => cols.indexOf(c) !== i);
-  if (dup !== undefined) throw new UsageError(`columns names "${dup}" twice`);
+  if (dup !== undefined) throw new UsageError(`columns lists "${dup}" twice`);
 }
 
 /** The label column of `columns` under the rule, or an error naming the file when the rule cannot decide. */
@@ -50,48 +50,24 @@ function rowError(file: string, r: RawRow, message: string): DataError {
   return new DataError(file, message + where, r.row);
 }
 
-/** Read one local file under the column rule. */
-export async function readColumnsFile(file: string, opts: ReadColumnsOptions = {}): Promise<ColumnDataset> {
-  checkOptions(opts);
-  const table = await readTable(file);
-  let available = table.columns ? [...table.columns] : null;
-  if (available) {
-    const dup = available.find((c, i) => available!.indexOf(c) !== i);
-    if (dup !== undefined) throw new DataError(file, `column "${dup}" appears more than once in the header`);
-  }
-  let columns: string[] | null = null;
-  let label: string | undefined;
-  const choose = (all: string[]): string[] => {
-    for (const c of opts.columns ?? []) if (!all.includes(c)) throw new DataError(file, `missing column "${c}"; columns: ${listNames(all)}`);
-    const cols = opts.columns ? [...opts.columns] : all;
-    label = pickLabel(file, cols, opts.labelColumn);
-    return cols;
-  };
-  if (available) columns = choose(available);
+type ValueRow = Extract<RawRow, { values: unknown }>;
 
-  // Readers hand all columns for JSONL; parquet reads only the chosen ones.
-  const raw = await table.readRows(columns ?? [], Infinity);
-  const rows: ColumnRow[] = [];
+/**
+ * Checks the rows of one file one by one: every chosen column present and its cell valid, each column one kind of
+ * cell throughout (a kind decided by row 1, which also decides which CSV/TSV columns hold JSON lists), and a list
+ * label as long as the row's list inputs.
+ */
+function rowChecker(file: string, columns: readonly string[], label: string | undefined, textual: boolean): (r: ValueRow) => ColumnRow {
   const listColumn = new Map<string, boolean>();
   const kinds = new Map<string, string>();
-  for (const r of raw) {
-    if ('error' in r) throw rowError(file, r, r.error);
-    const values = r.values;
-    if (!columns) {
-      // JSONL: the first object names the columns, in its key order.
-      available = Object.keys(values);
-      if (available.length === 0) throw rowError(file, r, 'the first object has no fields, so there are no columns');
-      columns = choose(available);
-    } else if (!table.columns && !opts.columns) {
-      const extra = Object.keys(values).find((k) => !columns!.includes(k));
-      if (extra !== undefined) throw rowError(file, r, `column "${extra}" is not one of the first row's columns (${listNames(columns)})`);
-    }
+  return (r) => {
     const row: Record<string, TextCell | LabelCell> = {};
     for (const col of columns) {
-      if (!Object.hasOwn(values, col)) throw rowError(file, r, `missing column "${col}"`);
-      const v = values[col];
+      if (!Object.hasOwn(r.values, col)) throw rowError(file, r, `missing column "${col}"`);
+      const v = r.values[col];
       if (!listColumn.has(col)) listColumn.set(col, Array.isArray(v) || isJsonList(v));
-      const checked = col === label ? checkLabelCell(v, col, table.textual, listColumn.get(col)!) : checkInputCell(v, col, table.textual, listColumn.get(col)!);
+      const check = col === label ? checkLabelCell : checkInputCell;
+      const checked = check(v, col, textual, listColumn.get(col)!);
       if ('problem' in checked) throw rowError(file, r, checked.problem);
       const kind = cellKind(checked.ok);
       const first = kinds.get(col);
@@ -109,7 +85,44 @@ export async function readColumnsFile(file: string, opts: ReadColumnsOptions = {
         }
       }
     }
-    rows.push(row);
+    return row;
+  };
+}
+
+/** Read one local file under the column rule. */
+export async function readColumnsFile(file: string, opts: ReadColumnsOptions = {}): Promise<ColumnDataset> {
+  checkOptions(opts);
+  const table = await readTable(file);
+  const header = table.columns;
+  const dup = header?.find((c, i) => header.indexOf(c) !== i);
+  if (dup !== undefined) throw new DataError(file, `column "${dup}" appears more than once in the header`);
+  let columns: string[] | null = null;
+  let label: string | undefined;
+  let check: ((r: ValueRow) => ColumnRow) | undefined;
+  const choose = (all: readonly string[]): string[] => {
+    for (const c of opts.columns ?? []) if (!all.includes(c)) throw new DataError(file, `missing column "${c}"; columns: ${listNames(all)}`);
+    const chosen = opts.columns ? [...opts.columns] : [...all];
+    label = pickLabel(file, chosen, opts.labelColumn);
+    check = rowChecker(file, chosen, label, table.textual);
+    return chosen;
+  };
+  if (header) columns = choose(header);
+
+  // Parquet reads only the chosen columns; JSONL (no header) hands every key of every object.
+  const rows: ColumnRow[] = [];
+  for (const r of await table.readRows(columns ?? [], Infinity)) {
+    if ('error' in r) throw rowError(file, r, r.error);
+    const keys = Object.keys(r.values);
+    if (!columns) {
+      // JSONL: the first object names the columns, in its key order.
+      if (keys.length === 0) throw rowError(file, r, 'the first object has no fields, so there are no columns');
+      columns = choose(keys);
+    } else if (!header && !opts.columns) {
+      const known = columns;
+      const extra = keys.find((k) => !known.includes(k));
+      if (extra !== undefined) throw rowError(file, r, `column "${extra}" is not one of the first row's columns (${listNames(columns)})`);
+    }
+    rows.push(check!(r));
   }
   if (!columns || rows.length === 0) throw new DataError(file, 'no data rows');
   return { columns, inputColumns: columns.filter((c) => c !== label), ...(label !== undefined ? { labelColumn: label } : {}), rows, source: file };

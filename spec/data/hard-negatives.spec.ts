@@ -1,15 +1,17 @@
 /**
  * mineHardNegatives against sentence-transformers 6.2's mine_hard_negatives (spec/fixtures/hard-negatives.json,
  * written by bench/hard_negatives_fixtures.py): the 47 (anchor, positive) STSb validation pairs with score >= 0.8,
- * nine option sets over the four output formats, sampling "top".
+ * ten option sets over the four output formats and the query/corpus prompts, sampling "top".
  * - torchTopk gives torch.topk's order among equal values, on rows full of ties and -inf, on both of its CPU paths;
  * - the committed tiny random tiny-st-bert (runs everywhere): the same columns and rows, texts and labels exactly,
  *   scores within 1e-5;
  * - the real all-MiniLM-L6-v2 (bench/models, not in CI): the same, skipped saying why where the folder is absent;
  * - "random" sampling, which cannot replay Python's RNG: its properties (seeded, drawn from the allowed window, no
- *   positive, sorted by score) and that numTensors stays flat.
+ *   positive, sorted by score) and that numTensors stays flat;
+ * - the `mine-hard-negatives` command on the tiny model: its JSON lines are Python's rows for the same options.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { tf } from '../../lib/tf.js';
@@ -19,6 +21,7 @@ import { asTuples } from '../../lib/data/column-views.js';
 import { mineHardNegatives, torchTopk, type MineHardNegativesOptions, type MiningModel } from '../../lib/data/hard-negatives/index.js';
 import { SentenceTransformer } from '../../lib/sentence-transformer/model.js';
 import { fixtureModel, REPO_ROOT } from '../helpers/paths.js';
+import { runCli } from '../helpers/run-cli.js';
 
 interface Case {
   name: string;
@@ -122,8 +125,8 @@ describe('hard negatives vs sentence-transformers (tiny-st-bert)', function () {
 const MINILM = path.join(REPO_ROOT, 'bench', 'models', 'all-MiniLM-L6-v2');
 
 /**
- * The real model embeds the 247 texts once; mining then reads them from this cache, so nine cases cost one encode
- * (the tiny model's cases run encode itself).
+ * The real model embeds the 247 texts once (normalized, no prompt); mining then reads them from this cache, so the
+ * cases without a prompt cost one encode (the tiny model's cases run encode itself).
  */
 async function cachedModel(st: SentenceTransformer): Promise<MiningModel> {
   const texts = [...new Set([...FIXTURE.texts])];
@@ -133,11 +136,8 @@ async function cachedModel(st: SentenceTransformer): Promise<MiningModel> {
     prompts: st.prompts,
     similarity: st.similarity.bind(st),
     similarityPairwise: st.similarityPairwise.bind(st),
-    encode: async (xs, opts = {}) => {
-      expect(opts.prompt ?? '', 'no prompt: the model has none').to.equal('');
-      expect(opts.normalize).to.equal(true);
-      return xs.map((t) => byText.get(t)!);
-    },
+    // A case with prompts embeds its texts itself.
+    encode: async (xs, opts = {}) => (opts.prompt ? st.encode(xs, opts) : xs.map((t) => byText.get(t)!)),
   };
 }
 
@@ -204,5 +204,40 @@ describe('hard negatives: random sampling and the rules around it', function () 
     const clash: ColumnDataset = { ...DATASET, columns: ['anchor', 'negative'], inputColumns: ['anchor', 'negative'], rows: DATASET.rows.map((r) => ({ anchor: r.anchor!, negative: r.positive! })) };
     const e = await mineHardNegatives(clash, st, { verbose: false }).catch((x: unknown) => x);
     expect((e as Error).message).to.match(/the triplet output has its own column "negative"/);
+  });
+});
+
+describe('hard negatives: the mine-hard-negatives command', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mine-cli-'));
+  });
+  after(async () => {
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes JSON lines equal to sentence-transformers\' rows (tiny-st-bert, triplet, corpus, range_max 20, scores)', async () => {
+    const c = FIXTURE.models['tiny-st-bert']!.find((x) => x.name.startsWith('triplet, corpus'))!;
+    expect(c.options).to.deep.equal({ corpus: true, range_max: 20, num_negatives: 2, output_scores: true });
+    const input = path.join(dir, 'pairs.jsonl');
+    await fsp.writeFile(input, DATASET.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const corpus = path.join(dir, 'corpus.jsonl');
+    await fsp.writeFile(corpus, CORPUS.map((text) => JSON.stringify({ text })).join('\n') + '\n');
+    const out = path.join(dir, 'mined.jsonl');
+    const args = ['mine-hard-negatives', '--model', fixtureModel('tiny-st-bert'), '--input', input, '--corpus', corpus, '--range-max', '20', '--num-negatives', '2', '--output-scores', '--batch-size', '16', '--output', out, '--no-progress'];
+    const r = await runCli(args);
+    expect(r.code, r.stderr.slice(-2000)).to.equal(0);
+    expect(r.stderr).to.match(new RegExp(`wrote ${c.rows.length} rows \\(anchor, positive, negative, scores\\) to `));
+    const lines = (await fsp.readFile(out, 'utf-8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(lines[0]!)).to.deep.equal(c.columns);
+    const ds: ColumnDataset = { columns: c.columns, inputColumns: c.columns.slice(0, 3), labelColumn: 'scores', rows: lines as ColumnDataset['rows'], source: out };
+    compare(ds, c, 1e-5);
+  });
+
+  it('says what is wrong with an option, exit code 2', async () => {
+    const r = await runCli(['mine-hard-negatives', '--model', fixtureModel('tiny-st-bert'), '--input', 'x.jsonl', '--output-format', 'pairs']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/error: --output-format must be one of triplet, n-tuple, labeled-pair, labeled-list, got pairs/);
   });
 });

@@ -87,6 +87,17 @@ describe('SentenceTransformer.encode vs sentence-transformers (tiny fixture)', (
     });
   }
 
+  it('an empty prompt is no prompt, as sentence-transformers\' `if prompt:` (include_prompt false keeps [CLS]): ≤ 1e-5', async () => {
+    const dir = await withPooling({ pooling_mode_mean_tokens: true, include_prompt: false });
+    const m = await SentenceTransformer.fromPretrained(dir);
+    try {
+      expect(maxAbsDiff(await m.encode(expected.texts, { prompt: '', showProgress: false }), expected.pooling.mean)).to.be.at.most(1e-5);
+    } finally {
+      m.dispose();
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a prompt, included in the pooling or left out of it (include_prompt false): ≤ 1e-5', async () => {
     for (const [include, want] of [
       [true, expected.prompt_included_mean],

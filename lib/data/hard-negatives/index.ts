@@ -69,7 +69,8 @@ export async function mineHardNegatives(dataset: ColumnDataset, model: MiningMod
   const positives = texts(dataset, cols.positiveColumn);
   const perAnchor = new Map<string, number>();
   for (const a of anchors) perAnchor.set(a, (perAnchor.get(a) ?? 0) + 1);
-  const maxPositives = Math.max(...perAnchor.values());
+  let maxPositives = 0;
+  for (const n of perAnchor.values()) maxPositives = Math.max(maxPositives, n);
   const o = resolveMiningOptions(dataset, options, maxPositives);
   if (o.verbose && perAnchor.size !== anchors.length) log.info(`found ${perAnchor.size} distinct anchors among ${anchors.length} rows`);
   if (o.verbose && maxPositives > 1) log.info(`found an average of ${(anchors.length / perAnchor.size).toFixed(3)} positives per anchor`);

@@ -87,8 +87,8 @@ function optionalNumber(name: string, v: number | undefined): number | undefined
   return v;
 }
 
-function integer(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`${name} must be an integer >= ${min}, got ${String(v)}`);
+function integer(name: string, v: number, min?: number): number {
+  if (!Number.isInteger(v) || (min !== undefined && v < min)) throw new UsageError(`${name} must be an integer${min === undefined ? '' : ` >= ${min}`}, got ${String(v)}`);
   return v;
 }
 
@@ -121,7 +121,7 @@ export function resolveMiningOptions(ds: ColumnDataset, opts: MineHardNegativesO
   if (!OUTPUT_FORMATS.includes(outputFormat)) throw new UsageError(`outputFormat must be one of ${OUTPUT_FORMATS.join(', ')}, got ${String(outputFormat)}`);
   const samplingStrategy = opts.samplingStrategy ?? 'top';
   if (!SAMPLING_STRATEGIES.includes(samplingStrategy)) throw new UsageError(`samplingStrategy must be top or random, got ${String(samplingStrategy)}`);
-  const rangeMin = integer('rangeMin', opts.rangeMin ?? 0, -Infinity);
+  const rangeMin = integer('rangeMin', opts.rangeMin ?? 0);
   const maxScore = optionalNumber('maxScore', opts.maxScore);
   const minScore = optionalNumber('minScore', opts.minScore);
   const absoluteMargin = optionalNumber('absoluteMargin', opts.absoluteMargin);
@@ -139,7 +139,7 @@ export function resolveMiningOptions(ds: ColumnDataset, opts: MineHardNegativesO
   if (!Number.isInteger(numNegatives) || numNegatives < 1) throw new UsageError(`numNegatives must be at least 1, got ${String(opts.numNegatives)}`);
   // A filter may remove many candidates, so then ten times as many are looked at.
   const filtered = absoluteMargin !== undefined || relativeMargin !== undefined || maxScore !== undefined;
-  const rangeMax = opts.rangeMax === undefined ? rangeMin + numNegatives * (filtered ? 10 : 1) + maxPositives : integer('rangeMax', opts.rangeMax, -Infinity);
+  const rangeMax = opts.rangeMax === undefined ? rangeMin + numNegatives * (filtered ? 10 : 1) + maxPositives : integer('rangeMax', opts.rangeMax);
   if (rangeMin < 0) throw new UsageError(`rangeMin must be non-negative, got ${rangeMin}`);
   if (rangeMin >= rangeMax) throw new UsageError(`rangeMin must be smaller than rangeMax, got rangeMin ${rangeMin} and rangeMax ${rangeMax}`);
   if (numNegatives > rangeMax - rangeMin) {
