@@ -6,12 +6,10 @@
 import { path, platform } from '../platform/index.js';
 import { activeBackend, describeBackend } from '../backend/state.js';
 import { checkThreads } from '../parallel/threads.js';
-import { lastValidation, openRun, trainAndSave, writeResults, writeTrainingCurve, type FinishedJob, type JobMetrics, type Split } from '../training/job.js';
+import { lastValidation, openRun, trainAndSave, writeModelCard, writeResults, writeTrainingCurve, type FinishedJob, type JobMetrics, type Split } from '../training/job.js';
 import { cardHyperparameters, resolveTrainingArgs, type TrainingArgs } from '../training/training-args.js';
-import { writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
 import { CrossEncoderCorrelationEvaluator } from './evaluation/correlation-evaluator.js';
-import { renderModelCard } from '../training/model-card.js';
 import { CrossEncoder, type FromPretrainedOptions } from './model.js';
 import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 
@@ -81,18 +79,9 @@ export async function runTrainingJob(o: JobOptions): Promise<JobResult> {
 
 async function writeArtifacts(out: string, finalDir: string, o: JobOptions, args: TrainingArgs, model: CrossEncoder, result: TrainResult, metrics: JobMetrics): Promise<void> {
   await writeTrainingCurve(out, `${path.basename(o.model)} on ${o.train.source}`, result);
-  const backend = activeBackend();
-  const card = renderModelCard({
+  await writeModelCard(out, finalDir, o, result, metrics, {
     baseModel: o.model,
     modelType: model.config.modelType,
-    outputDir: finalDir,
-    datasets: { train: o.train.source, validation: o.validation?.source, test: o.test?.source },
     hyperparameters: cardHyperparameters(args, { dropout: o.load?.dropout, maxLength: model.maxLength }),
-    metrics,
-    trainingTime: { seconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond },
-    backend: backend ? describeBackend(backend) : 'unknown',
-    date: new Date().toISOString(),
   });
-  await writeFileAtomic(path.join(finalDir, 'README.md'), card);
-  await writeFileAtomic(path.join(out, 'README.md'), card);
 }

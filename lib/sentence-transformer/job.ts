@@ -8,11 +8,9 @@ import { path } from '../platform/index.js';
 import { activeBackend, describeBackend } from '../backend/state.js';
 import type { PairExample } from '../data/types.js';
 import { checkThreads } from '../parallel/threads.js';
-import { lastValidation, openRun, trainAndSave, writeResults, writeTrainingCurve, type FinishedJob, type JobMetrics, type Split } from '../training/job.js';
-import { renderModelCard } from '../training/model-card.js';
+import { lastValidation, openRun, trainAndSave, writeModelCard, writeResults, writeTrainingCurve, type FinishedJob, type JobMetrics, type Split } from '../training/job.js';
 import { TrainingLoop, type TrainerOptions, type TrainResult } from '../training/trainer.js';
 import { cardHyperparameters, resolveTrainingArgs, type TrainingArgs } from '../training/training-args.js';
-import { writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
 import { EmbeddingSimilarityEvaluator } from './evaluation/index.js';
 import { CosineSimilarityLoss, type EmbeddingLoss } from './losses/index.js';
@@ -71,7 +69,7 @@ export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoder
       log.info(`test: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)} (cosine)`);
     }
     await writeTrainingCurve(out, `${path.basename(o.model)} (${loss.name}) on ${o.train.source}`, result);
-    await writeModelCard(out, finalDir, o, args, model, loss.name, result, metrics);
+    await writeBiEncoderCard(out, finalDir, o, args, model, loss.name, result, metrics);
     await writeResults(out, result, metrics);
     return { finalDir, train: result, metrics };
   } finally {
@@ -80,23 +78,14 @@ export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoder
 }
 
 /** The sentence-transformers-style card, in final/ (it goes with the model) and in the run folder. */
-async function writeModelCard(out: string, finalDir: string, o: BiEncoderJobOptions, args: TrainingArgs, model: SentenceTransformer, lossName: string, result: TrainResult, metrics: JobMetrics): Promise<void> {
-  const backend = activeBackend();
+async function writeBiEncoderCard(out: string, finalDir: string, o: BiEncoderJobOptions, args: TrainingArgs, model: SentenceTransformer, lossName: string, result: TrainResult, metrics: JobMetrics): Promise<void> {
   // The shared options' `loss` names a cross-encoder loss; a bi-encoder's loss is an object, named here instead.
   const { loss: _crossEncoderLoss, pos_weight: _posWeight, ...hyperparameters } = cardHyperparameters(args, { dropout: o.load?.dropout, maxLength: model.maxSeqLength });
-  const card = renderModelCard({
+  await writeModelCard(out, finalDir, o, result, metrics, {
     kind: 'sentence-transformer',
     loss: lossName,
     baseModel: o.model,
     modelType: `${model.config.modelType} (${model.modules.map((m) => m.kind).join(' → ')})`,
-    outputDir: finalDir,
-    datasets: { train: o.train.source, validation: o.validation?.source, test: o.test?.source },
     hyperparameters: { loss: lossName, ...hyperparameters },
-    metrics,
-    trainingTime: { seconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond },
-    backend: backend ? describeBackend(backend) : 'unknown',
-    date: new Date().toISOString(),
   });
-  await writeFileAtomic(path.join(finalDir, 'README.md'), card);
-  await writeFileAtomic(path.join(out, 'README.md'), card);
 }

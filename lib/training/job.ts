@@ -4,12 +4,14 @@
  * already finished, and write results.json and the training curve.
  */
 import { fsp, path } from '../platform/index.js';
+import { activeBackend, describeBackend } from '../backend/state.js';
 import type { PairExample } from '../data/types.js';
 import { TrainingError } from '../errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
 import { CHECKPOINTS_DIR } from './checkpoint-state.js';
 import { renderTrainingCurve } from './curve-svg.js';
+import { renderModelCard, type ModelCardInfo } from './model-card.js';
 import { discardIfUnused, FINAL_DIR, prepareOutputDir, RESULTS_FILE } from './output-dir.js';
 import type { EvalPoint, TrainingLoop, TrainResult } from './trainer.js';
 import { readLog, type EvalRow, type TrainRow } from './training-log.js';
@@ -119,4 +121,23 @@ export async function writeTrainingCurve(out: string, title: string, result: Tra
 export async function writeResults(out: string, result: TrainResult, metrics: JobMetrics): Promise<void> {
   const results: ResultsFile = { metrics, steps: result.globalStep, trainSeconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond, best: result.best ?? null };
   await writeFileAtomic(path.join(out, RESULTS_FILE), JSON.stringify(results, null, 2) + '\n');
+}
+
+/**
+ * The model card, in final/ (it goes with the model) and in the run folder: the run's datasets, metrics, time,
+ * backend and date filled in here, the rest (kind, model, hyperparameters) from the job.
+ */
+export async function writeModelCard(out: string, finalDir: string, o: { train: Split; validation?: Split; test?: Split }, result: TrainResult, metrics: JobMetrics, card: Pick<ModelCardInfo, 'kind' | 'loss' | 'baseModel' | 'modelType' | 'hyperparameters'>): Promise<void> {
+  const backend = activeBackend();
+  const text = renderModelCard({
+    ...card,
+    outputDir: finalDir,
+    datasets: { train: o.train.source, validation: o.validation?.source, test: o.test?.source },
+    metrics,
+    trainingTime: { seconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond },
+    backend: backend ? describeBackend(backend) : 'unknown',
+    date: new Date().toISOString(),
+  });
+  await writeFileAtomic(path.join(finalDir, 'README.md'), text);
+  await writeFileAtomic(path.join(out, 'README.md'), text);
 }
