@@ -10,6 +10,7 @@
 import '../lib/platform/node.js';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { RANKING_LOSS_KINDS, type RankingLossSpec } from '../lib/cross-encoder/losses/ranking-loss-spec.js';
 import { runRerankerJob } from '../lib/cross-encoder/reranker-job.js';
 import { loadColumns } from '../lib/data/column-read.js';
 import type { ColumnDataset } from '../lib/data/column-dataset.js';
@@ -37,6 +38,9 @@ const HELP = `npm run train:reranker -- [--model ${DEFAULT_MODEL}] [--train FILE
   --train <file|hf-id[:split]>, --eval <file|hf-id[:split]>   (question, answer) rows (jsonl, csv, tsv, parquet)
   --num-negatives N           hard negatives per training question [5]
   --eval-candidates N         mined candidates per evaluation question [30]
+  --ranking-loss KIND         train with ListNetLoss, LambdaLoss or RankNetLoss (on mined labeled-list rows), or
+                              MultipleNegativesRankingLoss / CachedMultipleNegativesRankingLoss (on mined n-tuples),
+                              with sentence-transformers' default options, instead of BCE
   --output DIR                the run's folder [models/<model>-reranker-<timestamp>]
   --resume, --overwrite, --revision REV, --no-progress   as train:stsb
 training options (the recipe's defaults here: batch 64, lr 2e-5, 1 epoch, weight decay 0, seed 12) [default elsewhere]:
@@ -50,6 +54,7 @@ const OPTIONS = {
   eval: { type: 'string' },
   'num-negatives': { type: 'string' },
   'eval-candidates': { type: 'string' },
+  'ranking-loss': { type: 'string' },
   output: { type: 'string' },
   resume: { type: 'boolean' },
   overwrite: { type: 'boolean' },
@@ -70,6 +75,13 @@ function holdOut(ds: ColumnDataset, seed: number): { train: ColumnDataset; eval:
   };
 }
 
+/** --ranking-loss: a loss with sentence-transformers' default options (MarginMSELoss needs a teacher: not here). */
+function rankingLossOf(kind: string): RankingLossSpec {
+  const trainable = RANKING_LOSS_KINDS.filter((k) => k !== 'MarginMSELoss');
+  if (!(trainable as readonly string[]).includes(kind)) throw new UsageError(`--ranking-loss must be one of ${trainable.join(', ')}, got ${JSON.stringify(kind)}`);
+  return { kind } as RankingLossSpec;
+}
+
 let output = '';
 process.exitCode = await runCommand(
   async ({ stopSignal }) => {
@@ -84,7 +96,10 @@ process.exitCode = await runCommand(
     if ((strFlag(v, 'train') === undefined) !== (strFlag(v, 'eval') === undefined)) throw new UsageError('--train and --eval go together (without both, the Hub dataset is split)');
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
     output = path.resolve(strFlag(v, 'output') ?? path.join('models', `${path.basename(model)}-reranker-${stamp}`));
-    const { dropout, maxLength, ...args } = trainingArgsFromFlags(v);
+    const { dropout, maxLength, loss, posWeight, ...args } = trainingArgsFromFlags(v);
+    if (loss !== undefined || posWeight !== undefined) throw new UsageError('the reranker recipe trains with BCE and pos_weight = --num-negatives; for another loss use --ranking-loss');
+    const kind = strFlag(v, 'ranking-loss');
+    const rankingLoss = kind === undefined ? undefined : rankingLossOf(kind);
     // The recipe's values where the flag is absent (CrossEncoderTrainingArguments there: batch 64, lr 2e-5, 1 epoch, seed 12).
     const recipe = { batchSize: args.batchSize ?? 64, lr: args.lr ?? 2e-5, epochs: args.epochs ?? 1, weightDecay: args.weightDecay ?? 0, seed: args.seed ?? 12 };
     const trainSpec = strFlag(v, 'train');
@@ -98,6 +113,7 @@ process.exitCode = await runCommand(
       ...args,
       ...recipe,
       numNegatives: intFlag(v, 'num-negatives', 1),
+      rankingLoss,
       evalCandidates: intFlag(v, 'eval-candidates', 1),
       resume: v.resume === true,
       overwrite: v.overwrite === true,

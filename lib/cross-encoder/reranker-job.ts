@@ -8,7 +8,7 @@
 import { path } from '../platform/index.js';
 import { activeBackend, describeBackend } from '../backend/state.js';
 import type { ColumnDataset } from '../data/column-dataset.js';
-import { asPairs } from '../data/column-views.js';
+import { asListwise, asPairs, asTuples } from '../data/column-views.js';
 import { mineHardNegatives } from '../data/hard-negatives/index.js';
 import { UsageError } from '../errors.js';
 import { SentenceTransformer, type SentenceTransformerOptions } from '../sentence-transformer/model.js';
@@ -19,6 +19,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { log } from '../util/log.js';
 import { CrossEncoderRerankingEvaluator, type RerankingResult, type RerankingSample } from './evaluation/reranking-evaluator.js';
 import { CrossEncoder, type FromPretrainedOptions } from './model.js';
+import { layoutOf, type RankingLossSpec } from './losses/ranking-loss-spec.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
 
 export interface RerankerJobOptions extends Omit<TrainerOptions, 'outputDir' | 'loss' | 'posWeight'> {
@@ -33,6 +34,12 @@ export interface RerankerJobOptions extends Omit<TrainerOptions, 'outputDir' | '
   eval?: ColumnDataset;
   /** Hard negatives per training question (the recipe's 5); also BCE's pos_weight. */
   numNegatives?: number;
+  /**
+   * Train with a ranking loss instead of BCE (sentence-transformers' other reranker recipes): a listwise loss trains
+   * on the mined `labeled-list` rows, MultipleNegativesRankingLoss and its cached form on the mined `n-tuple` rows.
+   * MarginMSELoss needs a teacher's scores, which mining does not give, so it is refused here.
+   */
+  rankingLoss?: RankingLossSpec;
   /** Mined candidates per evaluation question, besides its positive (the recipe's 30). */
   evalCandidates?: number;
   /** Texts per bi-encoder forward pass while mining. Default 256. */
@@ -43,6 +50,7 @@ export interface RerankerJobOptions extends Omit<TrainerOptions, 'outputDir' | '
 }
 
 export interface RerankerJobResult extends FinishedJob {
+  /** Training rows: labelled pairs for BCE, query groups for a ranking loss. */
   trainPairs: number;
   reranking: { before?: RerankingResult['metrics']; after?: RerankingResult['metrics'] };
 }
@@ -62,7 +70,9 @@ export async function runRerankerJob(o: RerankerJobOptions): Promise<RerankerJob
   const out = path.resolve(o.output);
   const numNegatives = o.numNegatives ?? 5;
   if (!Number.isInteger(numNegatives) || numNegatives < 1) throw new UsageError(`numNegatives must be a positive integer, got ${numNegatives}`);
-  const trainerOpts: TrainerOptions = { ...o, outputDir: out, loss: 'bce', posWeight: numNegatives };
+  const layout = o.rankingLoss && layoutOf(o.rankingLoss);
+  if (layout === 'margin') throw new UsageError('MarginMSELoss trains on a teacher\'s scores; mined hard negatives have none (train it with Trainer.forRanking on your own rows)');
+  const trainerOpts: TrainerOptions = o.rankingLoss ? { ...o, outputDir: out } : { ...o, outputDir: out, loss: 'bce', posWeight: numNegatives };
   const args = resolveTrainingArgs(trainerOpts); // every option checked before the disk or the network is touched
   const run = await openRun(out, o);
   if (run.finished) return { ...run.finished, trainPairs: 0, reranking: {} };
@@ -70,13 +80,13 @@ export async function runRerankerJob(o: RerankerJobOptions): Promise<RerankerJob
 
   // Mining: the recipe's options (top-ranked candidates 0–100, absolute margin 0, labelled pairs).
   const embedder = await run.load(() => SentenceTransformer.fromPretrained(o.embeddingModel, o.embeddingLoad));
-  let pairs;
+  let train: Awaited<ReturnType<typeof mineHardNegatives>>;
   let samples: RerankingSample[] | undefined;
   try {
     log.info(`mining ${numNegatives} hard negatives per question of ${o.train.source} (${o.train.rows.length} rows) with ${o.embeddingModel}`);
-    const mined = await mineHardNegatives(o.train, embedder, { numNegatives, rangeMin: 0, rangeMax: 100, absoluteMargin: 0, samplingStrategy: 'top', outputFormat: 'labeled-pair', batchSize, showProgress: false });
-    pairs = asPairs(mined);
-    await writeFileAtomic(path.join(out, 'mined-train.jsonl'), mined.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const outputFormat = layout === 'listwise' ? 'labeled-list' : layout === 'in-batch' ? 'n-tuple' : 'labeled-pair';
+    train = await mineHardNegatives(o.train, embedder, { numNegatives, rangeMin: 0, rangeMax: 100, absoluteMargin: 0, samplingStrategy: 'top', outputFormat, batchSize, showProgress: false });
+    await writeFileAtomic(path.join(out, 'mined-train.jsonl'), train.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     if (o.eval) {
       // As the recipe: the evaluation questions' candidates come from every answer, positives kept in the list.
       const corpus = [...questionsAndAnswers(o.train).answers, ...questionsAndAnswers(o.eval).answers];
@@ -93,19 +103,26 @@ export async function runRerankerJob(o: RerankerJobOptions): Promise<RerankerJob
   try {
     const backend = activeBackend();
     if (backend) log.info(`backend: ${describeBackend(backend)}`);
-    log.info(`model ${o.model}: ${model.config.architecture}, ${model.config.numLayers} layers × ${model.config.hiddenSize}; ${pairs.length} labelled pairs, BCE pos_weight ${numNegatives}`);
+    const what = o.rankingLoss ? `${train.rows.length} mined rows (${train.columns.join(', ')}), ${o.rankingLoss.kind}` : `${train.rows.length} labelled pairs, BCE pos_weight ${numNegatives}`;
+    log.info(`model ${o.model}: ${model.config.architecture}, ${model.config.numLayers} layers × ${model.config.hiddenSize}; ${what}`);
     const evaluator = samples && new CrossEncoderRerankingEvaluator({ samples, batchSize: args.batchSize, name: 'rerank-eval', alwaysRerankPositives: false });
     const score = (epoch: number, steps: number) => evaluator!.evaluate({ predict: (p, opts) => model.predict(p, { ...opts, threads: args.evalThreads }) }, { outputDir: out, epoch, steps });
     const before = evaluator && !run.resume ? await score(-1, -1) : undefined;
-    const trainer = new Trainer(model, pairs, { ...trainerOpts, resume: run.resume });
+    const opts = { ...trainerOpts, resume: run.resume };
+    const rl = o.rankingLoss;
+    const trainer = !rl
+      ? new Trainer(model, asPairs(train), opts)
+      : layout === 'listwise'
+        ? Trainer.forRanking(model, asListwise(train), rl as Extract<RankingLossSpec, { kind: 'ListNetLoss' | 'LambdaLoss' | 'RankNetLoss' }>, opts)
+        : Trainer.forRanking(model, asTuples(train, { negatives: numNegatives }), rl as Extract<RankingLossSpec, { kind: 'MultipleNegativesRankingLoss' | 'CachedMultipleNegativesRankingLoss' }>, opts);
     const { result, finalDir } = await trainAndSave(trainer, out, (d) => model.save(d));
     const after = evaluator && (await score(-1, result.globalStep));
     if (after) log.info(`reranking after training: NDCG@${evaluator!.atK} ${after.ndcg.toFixed(4)}, MRR@${evaluator!.atK} ${after.mrr.toFixed(4)}, MAP ${after.map.toFixed(4)}`);
     const reranking = { before: before?.metrics, after: after?.metrics };
     // results.json is written last (it marks the run finished); `metrics` stays the shared shape, empty here.
-    const results = { metrics: [], reranking, steps: result.globalStep, trainPairs: pairs.length, trainSeconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond, best: null };
+    const results = { metrics: [], reranking, loss: rl?.kind ?? 'BinaryCrossEntropyLoss', steps: result.globalStep, trainPairs: train.rows.length, trainSeconds: result.trainSeconds, pairsPerSecond: result.pairsPerSecond, best: null };
     await writeFileAtomic(path.join(out, RESULTS_FILE), JSON.stringify(results, null, 2) + '\n');
-    return { finalDir, train: result, metrics: [], trainPairs: pairs.length, reranking };
+    return { finalDir, train: result, metrics: [], trainPairs: train.rows.length, reranking };
   } finally {
     model.dispose();
   }

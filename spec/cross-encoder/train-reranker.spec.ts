@@ -89,6 +89,34 @@ describe('train:reranker on local files', function () {
     expect(resumed.stderr).to.match(/already finished/);
   });
 
+  it('--ranking-loss LambdaLoss trains on the mined labeled-list rows', async () => {
+    const out = path.join(tmp, 'lambda');
+    const r = await spawnScript('scripts/train-reranker.ts', args(out, ['--ranking-loss', 'LambdaLoss', '--batch-size', '4'])).done;
+    expect(r.code, r.stderr.slice(-3000)).to.equal(0);
+    const rows = (await fsp.readFile(path.join(out, 'mined-train.jsonl'), 'utf-8')).split('\n').filter((l) => l).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const train = await readColumnsFile(path.join(tmp, 'train.jsonl'));
+    expect(rows.length).to.be.within(1, train.rows.length);
+    for (const row of rows) {
+      const labels = row.labels as number[];
+      expect(labels[0], 'the positive comes first').to.equal(1);
+      expect(labels.slice(1).every((l) => l === 0)).to.equal(true);
+      expect(Object.values(row).some((v) => Array.isArray(v) && v.length === labels.length && typeof v[0] === 'string'), 'a documents list as long as labels').to.equal(true);
+    }
+    const res = JSON.parse(await fsp.readFile(path.join(out, 'results.json'), 'utf-8')) as { loss: string; steps: number; trainPairs: number };
+    expect(res.loss).to.equal('LambdaLoss');
+    expect(res.trainPairs).to.equal(rows.length);
+    expect(res.steps).to.equal(Math.ceil(rows.length / 4));
+  });
+
+  it('refuses MarginMSELoss (mining gives no teacher scores) and --loss, pointing to --ranking-loss', async () => {
+    const a = await spawnScript('scripts/train-reranker.ts', args(path.join(tmp, 'm1'), ['--ranking-loss', 'MarginMSELoss'])).done;
+    expect(a.code).to.equal(2);
+    expect(a.stderr).to.match(/--ranking-loss must be one of ListNetLoss, LambdaLoss, RankNetLoss, MultipleNegativesRankingLoss, CachedMultipleNegativesRankingLoss/);
+    const b = await spawnScript('scripts/train-reranker.ts', args(path.join(tmp, 'm2'), ['--loss', 'mse'])).done;
+    expect(b.code).to.equal(2);
+    expect(b.stderr).to.match(/for another loss use --ranking-loss/);
+  });
+
   it('refuses --train without --eval, naming both', async () => {
     const r = await spawnScript('scripts/train-reranker.ts', ['--train', train, '--output', path.join(tmp, 'x')]).done;
     expect(r.code).to.equal(2);
