@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubError, UsageError } from '../lib/errors.js';
 import { runBiEncoderJob } from '../lib/sentence-transformer/job.js';
-import { AnglELoss, CoSENTLoss, CosineSimilarityLoss, type EmbeddingLoss } from '../lib/sentence-transformer/losses/index.js';
+import { loadColumns } from '../lib/data/column-read.js';
+import { AnglELoss, CachedMultipleNegativesRankingLoss, CoSENTLoss, CosineSimilarityLoss, MultipleNegativesRankingLoss, type EmbeddingLoss } from '../lib/sentence-transformer/losses/index.js';
 import { runTrainingJob } from '../lib/cross-encoder/job.js';
 import { resolveTrainingArgs } from '../lib/training/training-args.js';
 import { intFlag, strFlag, type Flags } from './commands/flags.js';
@@ -26,7 +27,14 @@ import { JOB_HELP, loadJobData, printSummary, TRAIN_OPTIONS, trainerOptions } fr
 const DEFAULT_MODEL = 'distilroberta-base';
 const DEFAULT_BI_MODEL = 'distilbert-base-uncased';
 /** Losses for (sentence1, sentence2, score) rows; --bi-loss picks one. */
-const BI_LOSSES: Record<string, () => EmbeddingLoss> = { cosine: () => new CosineSimilarityLoss(), cosent: () => new CoSENTLoss(), angle: () => new AnglELoss() };
+const BI_LOSSES: Record<string, () => EmbeddingLoss> = {
+  cosine: () => new CosineSimilarityLoss(),
+  cosent: () => new CoSENTLoss(),
+  angle: () => new AnglELoss(),
+  // For (anchor, positive[, negative…]) rows from --train-columns.
+  mnrl: () => new MultipleNegativesRankingLoss(),
+  cmnrl: () => new CachedMultipleNegativesRankingLoss(),
+};
 const OFFLINE_EXAMPLE = 'npm run train:stsb -- --model models/bert-2x128-random --data-dir ../shared/data/stsb';
 
 const HELP = `npm run train:stsb -- [--model ${DEFAULT_MODEL}] [--data-dir DIR] [--output DIR] [options]
@@ -41,7 +49,11 @@ const HELP = `npm run train:stsb -- [--model ${DEFAULT_MODEL}] [--data-dir DIR] 
   --bi-encoder             train a SentenceTransformer (bi-encoder) with the example's bi-encoder recipe instead:
                            default model ${DEFAULT_BI_MODEL} (mean pooling), CosineSimilarityLoss, lr 5e-5, weight
                            decay 0, validation every 100 steps (EmbeddingSimilarityEvaluator, cosine)
-  --bi-loss cosine|cosent|angle   the bi-encoder loss: CosineSimilarityLoss [cosine], CoSENTLoss, AnglELoss
+  --bi-loss cosine|cosent|angle|mnrl|cmnrl   the bi-encoder loss: CosineSimilarityLoss [cosine], CoSENTLoss,
+                           AnglELoss, MultipleNegativesRankingLoss, CachedMultipleNegativesRankingLoss
+  --train-columns <file|hf-id[:split]>   bi-encoder training rows under sentence-transformers' column rule instead
+                           of STSb's train split: the label/score column is the label, every other column an input
+                           of the loss in order (e.g. anchor, positive for mnrl); validation and test stay STSb's
 ${JOB_HELP}
 `;
 
@@ -51,7 +63,7 @@ process.exitCode = await runCommand(
   async ({ stopSignal }) => {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { ...TRAIN_OPTIONS, 'bi-encoder': { type: 'boolean' }, 'bi-loss': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...TRAIN_OPTIONS, 'bi-encoder': { type: 'boolean' }, 'bi-loss': { type: 'string' }, 'train-columns': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     });
     const v = values as Flags;
@@ -61,6 +73,7 @@ process.exitCode = await runCommand(
     }
     const bi = v['bi-encoder'] === true;
     if (!bi && v['bi-loss'] !== undefined) throw new UsageError('--bi-loss needs --bi-encoder');
+    if (!bi && v['train-columns'] !== undefined) throw new UsageError('--train-columns needs --bi-encoder (a cross-encoder trains on labelled pairs: --train)');
     if (bi && v.loss !== undefined) throw new UsageError('--loss picks a cross-encoder loss; with --bi-encoder use --bi-loss cosine|cosent|angle');
     const model = strFlag(v, 'model') ?? (bi ? DEFAULT_BI_MODEL : DEFAULT_MODEL);
     if (v.resume && !v.output) throw new UsageError('--resume needs --output <the folder of the run to resume>');
@@ -77,10 +90,12 @@ process.exitCode = await runCommand(
       if (!make) throw new UsageError(`--bi-loss must be one of ${Object.keys(BI_LOSSES).join(', ')}, got ${JSON.stringify(name)}`);
       const { load, ...rest } = opts;
       // The example keeps the Hugging Face TrainingArguments defaults for these (lr 5e-5, no weight decay) and evaluates every 100 steps.
+      const columns = strFlag(v, 'train-columns');
       const r = await runBiEncoderJob({
         model,
         output,
         ...data,
+        ...(columns ? { train: await loadColumns(columns) } : {}),
         ...rest,
         lr: rest.lr ?? 5e-5,
         weightDecay: rest.weightDecay ?? 0,

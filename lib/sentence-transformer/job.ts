@@ -6,7 +6,9 @@
  */
 import { path } from '../platform/index.js';
 import { activeBackend, describeBackend } from '../backend/state.js';
+import type { ColumnDataset } from '../data/column-dataset.js';
 import type { PairExample } from '../data/types.js';
+import { DataError } from '../errors.js';
 import { checkThreads } from '../parallel/threads.js';
 import { lastValidation, openRun, trainAndSave, writeModelCard, writeResults, writeTrainingCurve, type FinishedJob, type JobMetrics, type Split } from '../training/job.js';
 import { TrainingLoop, type TrainerOptions, type TrainResult } from '../training/trainer.js';
@@ -20,7 +22,11 @@ import { SentenceTransformerTask, trainingEvaluator, type BiEncoderExample } fro
 export interface BiEncoderJobOptions extends Omit<TrainerOptions, 'outputDir' | 'loss'> {
   model: string;
   output: string;
-  train: Split;
+  /**
+   * STSb-style labelled pairs, or any dataset under sentence-transformers' column rule (its label column the label,
+   * every other column an input of the loss, in order), e.g. (anchor, positive) rows for MultipleNegativesRankingLoss.
+   */
+  train: Split | ColumnDataset;
   validation?: Split;
   test?: Split;
   /** Default CosineSimilarityLoss, the example's. */
@@ -31,6 +37,21 @@ export interface BiEncoderJobOptions extends Omit<TrainerOptions, 'outputDir' | 
 }
 
 export type BiEncoderJobResult = FinishedJob;
+
+/** A column-rule dataset's rows as the losses take them: the input columns' texts in order, the label if any. */
+export function columnRows(ds: ColumnDataset): BiEncoderExample[] {
+  return ds.rows.map((row, r) => {
+    const texts = ds.inputColumns.map((c) => {
+      const v = row[c];
+      if (typeof v !== 'string') throw new DataError(ds.source, `column "${c}" must be a text for a bi-encoder loss (got ${Array.isArray(v) ? 'a list' : typeof v})`, r + 1);
+      return v;
+    });
+    if (ds.labelColumn === undefined) return { texts };
+    const label = row[ds.labelColumn];
+    if (typeof label !== 'number') throw new DataError(ds.source, `label column "${ds.labelColumn}" must be a number (got ${Array.isArray(label) ? 'a list' : typeof label})`, r + 1);
+    return { texts, label };
+  });
+}
 
 /** STSb rows as the losses take them: (sentence1, sentence2) texts, the score as label. */
 export function pairRows(examples: readonly PairExample[]): BiEncoderExample[] {
@@ -58,7 +79,8 @@ export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoder
       const r = await devEval.evaluate({ outputDir: out, epoch: -1, steps: -1 });
       log.info(`validation before training: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)} (cosine)`);
     }
-    const task = new SentenceTransformerTask(model, pairRows(o.train.examples), loss, checkThreads(args.threads));
+    const rows = 'rows' in o.train ? columnRows(o.train) : pairRows(o.train.examples);
+    const task = new SentenceTransformerTask(model, rows, loss, checkThreads(args.threads));
     const { result, finalDir } = await trainAndSave(new TrainingLoop(task, { ...trainerOpts, resume, outputDir: out }, devEval), out, (d) => model.saveInto(d));
     const metrics = lastValidation(result);
     if (o.test) {

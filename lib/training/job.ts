@@ -127,7 +127,7 @@ export async function writeResults(out: string, result: TrainResult, metrics: Jo
  * The model card, in final/ (it goes with the model) and in the run folder: the run's datasets, metrics, time,
  * backend and date filled in here, the rest (kind, model, hyperparameters) from the job.
  */
-export async function writeModelCard(out: string, finalDir: string, o: { train: Split; validation?: Split; test?: Split }, result: TrainResult, metrics: JobMetrics, card: Pick<ModelCardInfo, 'kind' | 'loss' | 'baseModel' | 'modelType' | 'hyperparameters'>): Promise<void> {
+export async function writeModelCard(out: string, finalDir: string, o: { train: { source: string }; validation?: Split; test?: Split }, result: TrainResult, metrics: JobMetrics, card: Pick<ModelCardInfo, 'kind' | 'loss' | 'baseModel' | 'modelType' | 'hyperparameters'>): Promise<void> {
   const backend = activeBackend();
   const text = renderModelCard({
     ...card,
