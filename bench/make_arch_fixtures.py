@@ -44,7 +44,7 @@ TRAIN_STEPS = [
     ([["A child is reading a book.", "A kid reads."], ["He is cooking dinner.", "She is driving to work and listening to the radio."]], [0.7, 0.2]),
 ]
 OPTIMIZER = {"type": "AdamW", "lr": 0.005, "betas": [0.9, 0.999], "eps": 1e-08, "weight_decay": 0.01,
-             "no_decay": "names matching (^|.)bias$ or (LayerNorm|layer_norm).(weight|bias)$ (lib/training/optimizer.ts defaultNoDecay)",
+             "no_decay": "names matching (^|.)bias$, (LayerNorm|layer_norm).(weight|bias)$ or (^|.|_)norm.(weight|bias)$ (lib/training/optimizer.ts defaultNoDecay, equal to transformers' get_decay_parameter_names: spec/optimizer-decay.spec.ts)",
              "schedule": "constant", "max_grad_norm": 1.0}
 
 
@@ -191,7 +191,7 @@ def main():
     tmodel.train()
     import re
 
-    nd = re.compile(r"(^|\.)bias$|(LayerNorm|layer_norm)\.(weight|bias)$")
+    nd = re.compile(r"(^|\.)bias$|(LayerNorm|layer_norm)\.(weight|bias)$|(^|\.|_)norm\.(weight|bias)$")
     groups = [
         {"params": [p for n, p in tmodel.named_parameters() if not nd.search(n)], "weight_decay": OPTIMIZER["weight_decay"]},
         {"params": [p for n, p in tmodel.named_parameters() if nd.search(n)], "weight_decay": 0.0},

@@ -16,9 +16,14 @@ export interface AdamWOptions {
   noDecay?: (name: string) => boolean;
 }
 
-/** HF Trainer: no decay for biases and LayerNorm parameters (any module named *LayerNorm / *layer_norm). */
+/**
+ * HF Trainer's get_decay_parameter_names: no decay for biases and for the parameters of LayerNorm modules. HF decides
+ * the latter by module type; here by the names those modules have in every supported architecture: *LayerNorm and
+ * *layer_norm (BERT family, ELECTRA, DeBERTa), and ModernBERT's `norm`, `attn_norm`, `mlp_norm`, `final_norm`
+ * (spec/optimizer-decay.spec.ts checks every fixture architecture against transformers' own list).
+ */
 export function defaultNoDecay(name: string): boolean {
-  return /(^|\.)bias$/.test(name) || /(LayerNorm|layer_norm)\.(weight|bias)$/.test(name);
+  return /(^|\.)bias$/.test(name) || /(LayerNorm|layer_norm)\.(weight|bias)$/.test(name) || /(^|\.|_)norm\.(weight|bias)$/.test(name);
 }
 
 export interface AdamWState {
