@@ -69,9 +69,12 @@ def table(st_out, ours_out):
                      "train_seconds": r["train_seconds"] if kind == "st" else r["trainSeconds"], "wall_seconds": meta["wall_seconds"],
                      "cpu_seconds": cpu_seconds(tf), "loadavg": [meta["loadavg_start"][0], meta["loadavg_end"][0]],
                      "versions": r.get("versions")})
-    same = None
+    same = differing = None
     if (st_out / "mined-train.jsonl").exists() and (ours_out / "mined-train.jsonl").exists():
-        same = read_jsonl(st_out / "mined-train.jsonl") == read_jsonl(ours_out / "mined-train.jsonl")
+        a, b = read_jsonl(st_out / "mined-train.jsonl"), read_jsonl(ours_out / "mined-train.jsonl")
+        same = a == b
+        differing = sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
+        total = max(len(a), len(b))
     lines = ["# Side-by-side reranker fine-tuning (STSb retrieval task, bench/make_stsb_retrieval.py)", "",
              f"Written {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} by bench/side_by_side_reranker.py on "
              f"{os.cpu_count()} vCPUs shared with other jobs (wall times are pessimistic; CPU time is the steadier figure).", "",
@@ -86,10 +89,10 @@ def table(st_out, ours_out):
         d = rows[1]["after"]["ndcg@10"] - rows[0]["after"]["ndcg@10"]
         lines += ["", f"NDCG@10 after training: ours − sentence-transformers {d:+.4f} (target |Δ| ≤ 0.01)."]
     if same is not None:
-        lines += ["", f"Mined training pairs identical on both sides: {'yes' if same else 'NO'}."]
+        lines += ["", f"Mined training pairs identical on both sides: {'yes' if same else f'NO, {differing} of {total} rows differ'}."]
     md = "\n".join(lines) + "\n"
     (RESULTS / "side-by-side-reranker.md").write_text(md)
-    (RESULTS / "side-by-side-reranker.json").write_text(json.dumps({"runs": rows, "mined_identical": same}, indent=1) + "\n")
+    (RESULTS / "side-by-side-reranker.json").write_text(json.dumps({"runs": rows, "mined_identical": same, "mined_rows_differing": differing}, indent=1) + "\n")
     print(md)
 
 
