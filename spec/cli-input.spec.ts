@@ -52,16 +52,19 @@ describe('CLI input and flags (issue 11, items 11-15)', function () {
 
   it('13. --max-length has one lower bound: the special tokens of a pair (3 for BERT, 4 for RoBERTa)', async () => {
     const pair = 'A man is playing a guitar.\tA man plays the guitar.\n';
-    for (const [model, specials] of [[BERT, 3], [ROBERTA, 4]] as const) {
-      for (let n = 1; n < specials; n++) {
-        const r = await runCli(['predict', '--model', model, '--max-length', String(n)], { input: pair });
+    // The runs are independent: started together, they share the cores (each is mostly start-up).
+    const cases = ([[BERT, 3], [ROBERTA, 4]] as const).flatMap(([model, specials]) => Array.from({ length: specials }, (_, i) => ({ model, specials, n: i + 1 })));
+    const runs = await Promise.all(cases.map((c) => runCli(['predict', '--model', c.model, '--max-length', String(c.n)], { input: pair })));
+    cases.forEach(({ model, specials, n }, i) => {
+      const r = runs[i];
+      if (n < specials) {
         expect(r.code, `${model} --max-length ${n}`).to.equal(2);
         expect(r.stderr).to.match(new RegExp(`maxLength must be an integer ≥ ${specials} \\(the special tokens of a pair\\), got ${n}`));
+      } else {
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout.trim().split('\n')).to.have.length(1);
       }
-      const ok = await runCli(['predict', '--model', model, '--max-length', String(specials)], { input: pair });
-      expect(ok.code, ok.stderr).to.equal(0);
-      expect(ok.stdout.trim().split('\n')).to.have.length(1);
-    }
+    });
   });
 
   it('14. --score-scale 5 on scores already in [0, 1] warns; 0-5 scores without it suggest --score-scale 5', async () => {

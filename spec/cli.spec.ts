@@ -106,11 +106,14 @@ describe('CLI', () => {
     // Does a fresh Node accept relaxed SIMD without V8's flag (Node 22+)? Then switching the flag off changes nothing.
     const probe = Buffer.from(gemmModuleBytes(true)).toString('base64');
     const native = spawnSync(process.execPath, ['-e', `process.stdout.write(String(WebAssembly.validate(Buffer.from('${probe}', 'base64'))))`], { encoding: 'utf8' }).stdout;
-    const r = await runCli(['doctor'], { env: { TFJS_BACKEND: 'wasm' } });
+    // Three independent runs, started together (each is mostly start-up).
+    const [r, noFlag, xnn] = await Promise.all([
+      runCli(['doctor'], { env: { TFJS_BACKEND: 'wasm' } }),
+      runCli(['doctor'], { env: { TFJS_CROSS_ENCODER_RELAXED_SIMD: '0' } }),
+      runCli(['doctor'], { env: { TFJS_CROSS_ENCODER_GEMM: 'xnnpack' } }),
+    ]);
     expect(r.stdout).to.match(/matmul: our GEMM \(lib\/wasm-gemm\), relaxed-SIMD FMA/);
-    const noFlag = await runCli(['doctor'], { env: { TFJS_CROSS_ENCODER_RELAXED_SIMD: '0' } });
     expect(noFlag.stdout).to.match(native === 'true' ? /matmul: our GEMM \(lib\/wasm-gemm\), relaxed-SIMD FMA/ : /matmul: our GEMM \(lib\/wasm-gemm\), SIMD mul \+ add/);
-    const xnn = await runCli(['doctor'], { env: { TFJS_CROSS_ENCODER_GEMM: 'xnnpack' } });
     expect(xnn.stdout).to.match(/matmul: tfjs' XNNPACK matMul/);
   });
 

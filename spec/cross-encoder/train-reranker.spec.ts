@@ -109,10 +109,12 @@ describe('train:reranker on local files', function () {
   });
 
   it('refuses MarginMSELoss (mining gives no teacher scores) and --loss, pointing to --ranking-loss', async () => {
-    const a = await spawnScript('scripts/train-reranker.ts', args(path.join(tmp, 'm1'), ['--ranking-loss', 'MarginMSELoss'])).done;
+    const [a, b] = await Promise.all([
+      spawnScript('scripts/train-reranker.ts', args(path.join(tmp, 'm1'), ['--ranking-loss', 'MarginMSELoss'])).done,
+      spawnScript('scripts/train-reranker.ts', args(path.join(tmp, 'm2'), ['--loss', 'mse'])).done,
+    ]);
     expect(a.code).to.equal(2);
     expect(a.stderr).to.match(/--ranking-loss must be one of ListNetLoss, LambdaLoss, RankNetLoss, MultipleNegativesRankingLoss, CachedMultipleNegativesRankingLoss/);
-    const b = await spawnScript('scripts/train-reranker.ts', args(path.join(tmp, 'm2'), ['--loss', 'mse'])).done;
     expect(b.code).to.equal(2);
     expect(b.stderr).to.match(/for another loss use --ranking-loss/);
   });

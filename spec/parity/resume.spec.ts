@@ -37,11 +37,10 @@ describe('parity: kill -9 and --resume on the active backend', function () {
 
   it('the resumed run ends with the uninterrupted run\'s weights, bit for bit', async () => {
     const full = path.join(tmp, 'uninterrupted');
-    const a = await spawnScript('scripts/cli.ts', args(full)).done;
-    expect(a.code, a.stderr.slice(-2000)).to.equal(0);
-
     const killed = path.join(tmp, 'killed');
-    const killedAt = await killAtFirstCheckpoint('scripts/cli.ts', args(killed), killed);
+    // The uninterrupted run and the one to kill are independent: they run at once.
+    const [a, killedAt] = await Promise.all([spawnScript('scripts/cli.ts', args(full)).done, killAtFirstCheckpoint('scripts/cli.ts', args(killed), killed)]);
+    expect(a.code, a.stderr.slice(-2000)).to.equal(0);
 
     const resumed = await spawnScript('scripts/cli.ts', args(killed, ['--resume'])).done;
     expect(resumed.code, resumed.stderr.slice(-2000)).to.equal(0);
