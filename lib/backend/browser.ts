@@ -9,8 +9,7 @@
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from '../errors.js';
 import { tf } from '../tf.js';
-import { log } from '../util/log.js';
-import { activeBackend, setActiveBackend, type BackendInfo, type BackendName } from './state.js';
+import { activateBackend, activeBackend, type BackendInfo, type BackendName } from './state.js';
 
 const NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -92,10 +91,7 @@ export function initBrowserBackend(requested?: string): Promise<BackendInfo> {
         }
         if (!info) throw new BackendError(`no backend could start: ${passed.join('; ')}`);
       }
-      await tf.ready();
-      setActiveBackend(info);
-      log.debug(`backend: ${info.name} (${info.source}${info.device ? `, ${info.device}` : ''}) because ${info.reason}`);
-      return info;
+      return activateBackend(info);
     })();
     pending.catch(() => {
       pending = undefined;

@@ -16,8 +16,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { BackendError } from '../errors.js';
 import { tf } from '../tf.js';
-import { log } from '../util/log.js';
-import { activeBackend, setActiveBackend, type BackendInfo, type BackendName } from './state.js';
+import { activateBackend, activeBackend, setActiveBackend, type BackendInfo, type BackendName } from './state.js';
 import { probeWebgpu, registerWebgpuBackend, webgpuInstalled } from './webgpu-node.js';
 
 const require = createRequire(import.meta.url);
@@ -184,12 +183,7 @@ export function initBackend(requested: string | undefined = process.env.TFJS_BAC
   if (!pending || pendingKey !== key) {
     pendingKey = key;
     tf.env().set('PROD', true); // skip per-op NaN checks and debug bookkeeping
-    pending = (key ? selectRequested(requested!, opts) : selectAutomatically()).then(async (info) => {
-      await tf.ready();
-      setActiveBackend(info);
-      log.debug(`backend: ${info.name} (${info.source}${info.device ? `, ${info.device}` : ''}) because ${info.reason}`);
-      return info;
-    });
+    pending = (key ? selectRequested(requested!, opts) : selectAutomatically()).then(activateBackend);
     pending.catch(() => {
       pending = undefined;
     });

@@ -3,6 +3,7 @@
  * (lib/backend/node.ts in Node) records its choice here; models, training and kernels only read it.
  */
 import { tf } from '../tf.js';
+import { log } from '../util/log.js';
 
 /** tfjs' own backend names: 'tensorflow' is tfjs-node / tfjs-node-gpu. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -22,6 +23,14 @@ let active: BackendInfo | undefined;
 
 export function setActiveBackend(info: BackendInfo): void {
   active = info;
+}
+
+/** The last step of choosing a backend, in Node and in a page: wait for it, record it, and say why it was chosen. */
+export async function activateBackend(info: BackendInfo): Promise<BackendInfo> {
+  await tf.ready();
+  setActiveBackend(info);
+  log.debug(`backend: ${info.name} (${info.source}${info.device ? `, ${info.device}` : ''}) because ${info.reason}`);
+  return info;
 }
 
 export function activeBackend(): BackendInfo | undefined {
