@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubError, UsageError } from '../lib/errors.js';
 import { runBiEncoderJob } from '../lib/sentence-transformer/job.js';
+import type { TrainingPrompts } from '../lib/sentence-transformer/training-prompts.js';
 import { loadColumns } from '../lib/data/column-read.js';
 import { AnglELoss, CachedMultipleNegativesRankingLoss, CoSENTLoss, CosineSimilarityLoss, MultipleNegativesRankingLoss, type EmbeddingLoss } from '../lib/sentence-transformer/losses/index.js';
 import { runTrainingJob } from '../lib/cross-encoder/job.js';
@@ -54,6 +55,8 @@ const HELP = `npm run train:stsb -- [--model ${DEFAULT_MODEL}] [--data-dir DIR] 
   --train-columns <file|hf-id[:split]>   bi-encoder training rows under sentence-transformers' column rule instead
                            of STSb's train split: the label/score column is the label, every other column an input
                            of the loss in order (e.g. anchor, positive for mnrl); validation and test stay STSb's
+  --prompts TEXT|JSON      bi-encoder training prompts (sentence-transformers' \`prompts\`): TEXT before every input
+                           column's texts, or a JSON object of column → prompt, e.g. '{"sentence1":"query: "}'
 ${JOB_HELP}
 `;
 
@@ -63,7 +66,7 @@ process.exitCode = await runCommand(
   async ({ stopSignal }) => {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { ...TRAIN_OPTIONS, 'bi-encoder': { type: 'boolean' }, 'bi-loss': { type: 'string' }, 'train-columns': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...TRAIN_OPTIONS, 'bi-encoder': { type: 'boolean' }, 'bi-loss': { type: 'string' }, 'train-columns': { type: 'string' }, prompts: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     });
     const v = values as Flags;
@@ -73,6 +76,7 @@ process.exitCode = await runCommand(
     }
     const bi = v['bi-encoder'] === true;
     if (!bi && v['bi-loss'] !== undefined) throw new UsageError('--bi-loss needs --bi-encoder');
+    if (!bi && v.prompts !== undefined) throw new UsageError('--prompts needs --bi-encoder (cross-encoder training takes no prompts)');
     if (!bi && v['train-columns'] !== undefined) throw new UsageError('--train-columns needs --bi-encoder (a cross-encoder trains on labelled pairs: --train)');
     if (bi && v.loss !== undefined) throw new UsageError('--loss picks a cross-encoder loss; with --bi-encoder use --bi-loss cosine|cosent|angle');
     const model = strFlag(v, 'model') ?? (bi ? DEFAULT_BI_MODEL : DEFAULT_MODEL);
@@ -101,6 +105,7 @@ process.exitCode = await runCommand(
         weightDecay: rest.weightDecay ?? 0,
         evalSteps: intFlag(v, 'eval-steps', 0) ?? 100,
         loss: make(),
+        prompts: promptsFlag(strFlag(v, 'prompts')),
         load: { maxSeqLength: load?.maxLength, dropout: load?.dropout, revision: load?.revision },
         stopSignal,
       }).catch((e: unknown) => {
@@ -119,6 +124,16 @@ process.exitCode = await runCommand(
   },
   { graceful: true, onInterrupted: (e) => (e.checkpoint ? `to continue: ${resumeCommand(output)}` : 'run the same command with --resume to start again') },
 );
+
+/** --prompts: a JSON object (column → prompt) when it starts with "{", else one prompt for every column. */
+function promptsFlag(text: string | undefined): TrainingPrompts | undefined {
+  if (text === undefined || !text.trimStart().startsWith('{')) return text;
+  try {
+    return JSON.parse(text) as TrainingPrompts; // its shape is checked where the prompts are resolved
+  } catch (e) {
+    throw new UsageError(`--prompts starts with "{" but is not JSON (${(e as Error).message}); give TEXT or a JSON object of column → prompt`);
+  }
+}
 
 /** The defaults come from the hub; when it cannot be reached, say how to run without it. */
 function withOfflineHint(e: unknown): unknown {

@@ -18,6 +18,7 @@ import { EmbeddingSimilarityEvaluator } from './evaluation/index.js';
 import { CosineSimilarityLoss, type EmbeddingLoss } from './losses/index.js';
 import { SentenceTransformer, type SentenceTransformerOptions } from './model.js';
 import { SentenceTransformerTask, trainingEvaluator, type BiEncoderExample } from './training-task.js';
+import type { TrainingPrompts } from './training-prompts.js';
 
 export interface BiEncoderJobOptions extends Omit<TrainerOptions, 'outputDir' | 'loss'> {
   model: string;
@@ -29,6 +30,11 @@ export interface BiEncoderJobOptions extends Omit<TrainerOptions, 'outputDir' | 
   train: Split | ColumnDataset;
   validation?: Split;
   test?: Split;
+  /**
+   * sentence-transformers' `prompts` training argument: one prompt before every input column's texts, or one per
+   * column name (STSb splits: sentence1, sentence2). Not applied at validation or test, as in ST.
+   */
+  prompts?: TrainingPrompts;
   /** Default CosineSimilarityLoss, the example's. */
   loss?: EmbeddingLoss;
   load?: SentenceTransformerOptions;
@@ -61,7 +67,7 @@ export function pairRows(examples: readonly PairExample[]): BiEncoderExample[] {
 export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoderJobResult> {
   const out = path.resolve(o.output);
   // The loss is an object here, not one of the cross-encoder loss names the shared options know.
-  const { loss: chosen, ...trainerOpts } = o;
+  const { loss: chosen, prompts, ...trainerOpts } = o;
   const args = resolveTrainingArgs(trainerOpts);
   const loss = chosen ?? new CosineSimilarityLoss();
   const run = await openRun(out, o);
@@ -80,7 +86,8 @@ export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoder
       log.info(`validation before training: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)} (cosine)`);
     }
     const rows = 'rows' in o.train ? columnRows(o.train) : pairRows(o.train.examples);
-    const task = new SentenceTransformerTask(model, rows, loss, checkThreads(args.threads));
+    const columns = 'rows' in o.train ? o.train.inputColumns : ['sentence1', 'sentence2'];
+    const task = new SentenceTransformerTask(model, rows, loss, checkThreads(args.threads), { columns, prompts });
     const { result, finalDir } = await trainAndSave(new TrainingLoop(task, { ...trainerOpts, resume, outputDir: out }, devEval), out, (d) => model.saveInto(d));
     const metrics = lastValidation(result);
     if (o.test) {
@@ -91,7 +98,7 @@ export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoder
       log.info(`test: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)} (cosine)`);
     }
     await writeTrainingCurve(out, `${path.basename(o.model)} (${loss.name}) on ${o.train.source}`, result);
-    await writeBiEncoderCard(out, finalDir, o, args, model, loss.name, result, metrics);
+    await writeBiEncoderCard(out, finalDir, o, args, model, { loss: loss.name, prompts: task.modelArgs().prompts }, result, metrics);
     await writeResults(out, result, metrics);
     return { finalDir, train: result, metrics };
   } finally {
@@ -100,7 +107,8 @@ export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoder
 }
 
 /** The sentence-transformers-style card, in final/ (it goes with the model) and in the run folder. */
-async function writeBiEncoderCard(out: string, finalDir: string, o: BiEncoderJobOptions, args: TrainingArgs, model: SentenceTransformer, lossName: string, result: TrainResult, metrics: JobMetrics): Promise<void> {
+async function writeBiEncoderCard(out: string, finalDir: string, o: BiEncoderJobOptions, args: TrainingArgs, model: SentenceTransformer, used: { loss: string; prompts?: string }, result: TrainResult, metrics: JobMetrics): Promise<void> {
+  const lossName = used.loss;
   // The shared options' `loss` names a cross-encoder loss; a bi-encoder's loss is an object, named here instead.
   const { loss: _crossEncoderLoss, pos_weight: _posWeight, ...hyperparameters } = cardHyperparameters(args, { dropout: o.load?.dropout, maxLength: model.maxSeqLength });
   await writeModelCard(out, finalDir, o, result, metrics, {
@@ -108,6 +116,6 @@ async function writeBiEncoderCard(out: string, finalDir: string, o: BiEncoderJob
     loss: lossName,
     baseModel: o.model,
     modelType: `${model.config.modelType} (${model.modules.map((m) => m.kind).join(' → ')})`,
-    hyperparameters: { loss: lossName, ...hyperparameters },
+    hyperparameters: { loss: lossName, ...(used.prompts === undefined ? {} : { prompts: used.prompts }), ...hyperparameters },
   });
 }

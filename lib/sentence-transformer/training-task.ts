@@ -23,6 +23,13 @@ import type { EncodedPair } from '../tokenizer/index.js';
 import type { EmbeddingSimilarityEvaluator } from './evaluation/index.js';
 import type { EmbeddingLoss } from './losses/index.js';
 import type { SentenceTransformer } from './model.js';
+import { describePrompts, promptsPerColumn, type TrainingPrompts } from './training-prompts.js';
+
+/** The input columns' names (for `prompts` by column; default "column 1", "column 2", …) and the training prompts. */
+export interface TaskInputs {
+  columns?: readonly string[];
+  prompts?: TrainingPrompts;
+}
 
 /** One training row: its texts (the loss's input columns, in order) and, for losses that use one, its label. */
 export interface BiEncoderExample {
@@ -33,18 +40,27 @@ export interface BiEncoderExample {
 export class SentenceTransformerTask implements TrainingTask {
   readonly splitsBatches = false;
   private encoded: EncodedPair[][] | undefined;
+  /** Each input column's prompt and the tokens it takes (what Pooling leaves out when include_prompt is false). */
+  private readonly prompts: Array<string | undefined>;
+  private readonly promptLengths: number[];
+  private readonly promptsShown: string | undefined;
 
   constructor(
     private readonly model: SentenceTransformer,
     private readonly train: readonly BiEncoderExample[],
     private readonly loss: EmbeddingLoss,
     threads: number,
+    inputs: TaskInputs = {},
   ) {
     if (threads !== 1) throw new UsageError(`bi-encoder training runs on one thread (threads ${threads} was asked for); worker replicas are cross-encoder only for now`);
-    const k = train[0]?.texts.length ?? 0;
+    const k = inputs.columns?.length ?? train[0]?.texts.length ?? 0;
+    const columns = inputs.columns ?? Array.from({ length: k }, (_, c) => `column ${c + 1}`);
+    this.prompts = promptsPerColumn(inputs.prompts, columns);
+    this.promptLengths = this.prompts.map((p) => model.promptLength(p));
+    this.promptsShown = describePrompts(this.prompts, columns);
     const { min, max } = loss.columns;
     train.forEach((e, i) => {
-      if (!Array.isArray(e.texts) || e.texts.length !== k) throw new UsageError(`training example ${i + 1} has ${e.texts?.length ?? 0} text columns, the first has ${k}; every row needs the same columns`);
+      if (!Array.isArray(e.texts) || e.texts.length !== k) throw new UsageError(`training example ${i + 1} has ${e.texts?.length ?? 0} text columns, ${inputs.columns ? `the data's columns are ${k}` : `the first has ${k}`}; every row needs the same columns`);
       e.texts.forEach((t, c) => {
         if (typeof t !== 'string') throw new UsageError(`training example ${i + 1}: text column ${c + 1} is ${t === null ? 'null' : typeof t}, not a string`);
       });
@@ -62,7 +78,7 @@ export class SentenceTransformerTask implements TrainingTask {
   }
 
   private get rows(): EncodedPair[][] {
-    this.encoded ??= this.train.map((e) => e.texts.map((t) => this.model.tokenize(t)));
+    this.encoded ??= this.train.map((e) => e.texts.map((t, c) => this.model.tokenize(this.prompts[c] === undefined ? t : this.prompts[c] + t)));
     return this.encoded;
   }
 
@@ -74,11 +90,11 @@ export class SentenceTransformerTask implements TrainingTask {
     for (const e of this.train) yield `${e.texts.join('\0')}\0${e.label ?? ''}\n`;
   }
 
-  modelArgs(): { dropout: number | string; maxLength: number; loss: string } {
+  modelArgs(): { dropout: number | string; maxLength: number; loss: string; prompts?: string } {
     const c = this.model.config;
     const dropout = c.hiddenDropout === c.attentionDropout ? c.hiddenDropout : `hidden ${c.hiddenDropout}, attention ${c.attentionDropout}`;
     const loss = this.loss.miniBatchSize !== undefined ? `${this.loss.name}(mini_batch_size=${this.loss.miniBatchSize})` : this.loss.name;
-    return { dropout, maxLength: this.model.maxSeqLength, loss };
+    return { dropout, maxLength: this.model.maxSeqLength, loss, ...(this.promptsShown === undefined ? {} : { prompts: this.promptsShown }) };
   }
 
   /** Padded inputs of column `c` for rows `idx`. */
@@ -108,7 +124,7 @@ export class SentenceTransformerTask implements TrainingTask {
         loss: () => {
           m.dropoutSeed = step.seedStart;
           return this.loss.fromEmbeddings(
-            inputs.map((x) => m.embed(x, m.context(true))),
+            inputs.map((x, c) => m.embed(x, m.context(true), this.promptLengths[c])),
             labels,
           );
         },
@@ -130,7 +146,7 @@ export class SentenceTransformerTask implements TrainingTask {
       const x = this.inputs(ch.rows, ch.column);
       try {
         m.dropoutSeed = ch.seed;
-        return tf.tidy(() => m.embed(x, m.context(true)));
+        return tf.tidy(() => m.embed(x, m.context(true), this.promptLengths[ch.column]));
       } finally {
         disposeInputs(x);
       }
@@ -161,7 +177,7 @@ export class SentenceTransformerTask implements TrainingTask {
         weight: 1,
         loss: () => {
           m.dropoutSeed = ch.seed;
-          return tf.sum(tf.mul(m.embed(x, m.context(true)), g)) as tf.Scalar;
+          return tf.sum(tf.mul(m.embed(x, m.context(true), this.promptLengths[ch.column]), g)) as tf.Scalar;
         },
       };
     });

@@ -47,8 +47,8 @@ export interface TrainingTask {
   lengths(): number[];
   /** One line per example for the data fingerprint a resume compares. */
   fingerprintLines(): Iterable<string>;
-  /** The model options in effect that a resume compares (dropout, max length), and the loss's own name. */
-  modelArgs(): { dropout: number | string; maxLength: number; loss?: string };
+  /** The model options in effect that a resume compares (dropout, max length), the loss's own name, the prompts. */
+  modelArgs(): { dropout: number | string; maxLength: number; loss?: string; prompts?: string };
   /** Loss and summed gradients of one step; `forwards` is how many forward passes drew dropout seeds. */
   stepGradients(step: StepInput): Promise<StepGradients & { forwards: number }>;
   /** Whether the memory plan's micro-batches apply (false: the loss couples the whole batch, so it runs whole). */

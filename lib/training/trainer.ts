@@ -122,6 +122,7 @@ export class TrainingLoop {
     const out = comparedArgs(this.opts, { dropout: m.dropout, maxLength: m.maxLength }, { examples: this.task.size, sha256: fingerprint(this.task.fingerprintLines()) });
     // A bi-encoder's loss is an object, not one of the cross-encoder loss names: its name is what must match.
     if (m.loss !== undefined) out.loss = m.loss;
+    if (m.prompts !== undefined) out.prompts = m.prompts;
     return out;
   }
 

@@ -34,7 +34,7 @@ describe('bi-encoder training from a column-rule dataset', function () {
     await fsp.rm(tmp, { recursive: true, force: true });
   });
 
-  it('trains MNRL on (anchor, positive) rows: inputs in column order, no label', async () => {
+  it('trains MNRL on (anchor, positive) rows: inputs in column order, no label, a prompt on the anchor column', async () => {
     const file = path.join(tmp, 'pairs.jsonl');
     const [header, ...lines] = (await fsp.readFile(path.join(STSB_DIR, 'train.tsv'), 'utf-8')).split('\n').filter((l) => l);
     const cols = header.split('\t');
@@ -46,11 +46,24 @@ describe('bi-encoder training from a column-rule dataset', function () {
     expect(columnRows(ds)).to.deep.equal(rows.map((c) => ({ texts: [c[cols.indexOf('sentence1')], c[cols.indexOf('sentence2')]] })));
 
     const out = path.join(tmp, 'run');
-    const r = await spawnScript('scripts/train-stsb.ts', [
-      '--bi-encoder', '--bi-loss', 'mnrl', '--model', fixtureModel('tiny-st-bert'), '--data-dir', STSB_DIR, '--train-columns', file,
-      '--eval-limit', '16', '--batch-size', '4', '--epochs', '1', '--lr', '1e-3', '--eval-steps', '0', '--no-progress', '--output', out,
-    ]).done;
+    // Started together: the refusals only parse flags.
+    const runs = [
+      spawnScript('scripts/train-stsb.ts', [
+        '--bi-encoder', '--bi-loss', 'mnrl', '--model', fixtureModel('tiny-st-bert'), '--data-dir', STSB_DIR, '--train-columns', file,
+        '--eval-limit', '16', '--batch-size', '4', '--epochs', '1', '--lr', '1e-3', '--eval-steps', '0', '--no-progress', '--output', out,
+        '--prompts', '{"anchor":"query: "}',
+      ]),
+      spawnScript('scripts/train-stsb.ts', ['--prompts', 'query: ', '--data-dir', STSB_DIR]),
+      spawnScript('scripts/train-stsb.ts', ['--bi-encoder', '--prompts', '{anchor: "query: "}', '--data-dir', STSB_DIR]),
+    ];
+    const [r, noBi, badJson] = await Promise.all(runs.map((x) => x.done));
+    expect(noBi.code).to.equal(2);
+    expect(noBi.stderr).to.match(/--prompts needs --bi-encoder/);
+    expect(badJson.code).to.equal(2);
+    expect(badJson.stderr).to.match(/--prompts starts with "\{" but is not JSON/);
     expect(r.code, r.stderr.slice(-2000)).to.equal(0);
+    const card = await fsp.readFile(path.join(out, 'final', 'README.md'), 'utf-8');
+    expect(card, 'the card records the training prompts').to.match(/prompts.*\{"anchor":"query: "\}/);
     expect(r.stderr).to.match(/loss MultipleNegativesRankingLoss/);
     const res = JSON.parse(await fsp.readFile(path.join(out, 'results.json'), 'utf-8')) as { steps: number; metrics: Array<{ split: string }> };
     expect(res.steps).to.equal(3);
