@@ -63,7 +63,7 @@ describe('threads: data-parallel scoring and training over worker threads', func
     const model = await CrossEncoder.fromPretrained(fixtureModel('tiny-bert-cross-encoder'));
     const pairs: Pair[] = (await stsb('test', 40)).map((e) => [e.sentence1, e.sentence2]);
     const ref = await model.predict(pairs, { batchSize: 4, threads: 1, showProgress: false });
-    const live = () => (model as unknown as { liveThreads: number }).liveThreads;
+    const live = () => (model as unknown as { pool: { liveThreads: number } }).pool.liveThreads;
     // (A subset forms other batches, so it is compared with its own single-thread scores.)
     const single = (p: Pair[]) => model.predict(p, { batchSize: 4, threads: 1, showProgress: false });
     expect(await model.predict(pairs.slice(0, 12), { batchSize: 4, showProgress: false })).to.deep.equal(await single(pairs.slice(0, 12))); // 3 batches

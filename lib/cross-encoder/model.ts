@@ -11,7 +11,8 @@ import { stringifyConfig } from '../models/config-json.js';
 import { loadWeights, type LoadReport } from '../models/load-weights.js';
 import { saveWeights } from '../models/save-weights.js';
 import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequence-classifier.js';
-import { checkThreads, type Replicas, type Threads } from '../parallel/threads.js';
+import { AUTO_MIN_BATCHES, checkThreads, type Replicas, type Threads } from '../parallel/threads.js';
+import { ReplicaHandle } from '../parallel/replica-handle.js';
 import { fsp, path, platform } from '../platform/index.js';
 import { PairTokenizer, type BatchEncoding, type EncodedPair } from '../tokenizer/index.js';
 import { makeDir, writeFileAtomic } from '../util/fs.js';
@@ -63,14 +64,10 @@ export interface RankResult {
   text?: string;
 }
 
-/** With threads 'auto', replica threads are started for a call of at least this many batches. */
-const AUTO_MIN_BATCHES = 4;
 
 export class CrossEncoder {
-  private pool: Promise<Replicas> | undefined;
+  private readonly pool: ReplicaHandle;
   private disposed = false;
-  /** Threads of the running pool (0: none). */
-  private liveThreads = 0;
 
   private constructor(
     readonly model: SequenceClassifier,
@@ -79,7 +76,9 @@ export class CrossEncoder {
     /** Activation predict() applies when none is given. */
     public activation: Activation,
     readonly loadReport: LoadReport,
-  ) {}
+  ) {
+    this.pool = new ReplicaHandle(model);
+  }
 
   get config(): EncoderConfig {
     return this.model.config;
@@ -155,7 +154,7 @@ export class CrossEncoder {
     const show = opts.showProgress !== false;
     const L = this.numLabels;
     let rows: Float32Array[];
-    if (requested === 'auto' && batches.length < AUTO_MIN_BATCHES && this.liveThreads < threads) threads = 1;
+    if (requested === 'auto' && batches.length < AUTO_MIN_BATCHES && this.pool.liveThreads < threads) threads = 1;
     threads = Math.min(threads, batches.length);
     try {
       if (threads > 1) {
@@ -203,17 +202,7 @@ export class CrossEncoder {
    */
   replicas(threads: number): Promise<Replicas> {
     this.alive('replicas');
-    const current = this.pool;
-    this.pool = (async () => {
-      const pool = await current?.catch(() => undefined);
-      if (pool?.usable && pool.threads >= threads) return pool;
-      await pool?.dispose();
-      this.liveThreads = 0;
-      const started = await platform().startReplicas(this.model, threads);
-      this.liveThreads = threads;
-      return started;
-    })();
-    return this.pool;
+    return this.pool.get(threads);
   }
 
   /** Scores for single-output models (one number per pair), in input order. */
@@ -279,9 +268,7 @@ export class CrossEncoder {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.pool?.then((p) => p.dispose()).catch(() => undefined);
-    this.pool = undefined;
-    this.liveThreads = 0;
+    this.pool.dispose();
     this.model.disposeAll();
   }
 }

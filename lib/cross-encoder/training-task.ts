@@ -2,13 +2,11 @@
  * The CrossEncoder side of the shared training loop: pairs tokenised together, micro-batches (across replica threads
  * when `threads` > 1) with the cross-encoder losses (bce, mse, ce), the HF-format save and reload.
  */
-import { tf } from '../tf.js';
 import type { CrossEncoder } from './model.js';
 import { UsageError } from '../errors.js';
 import { WeightsFolder } from '../io/weights.js';
 import { loadWeights } from '../models/load-weights.js';
-import { tensorFrom } from '../parallel/copy.js';
-import type { GradientShare } from '../parallel/replica-pool.js';
+import { addGradientShares, type GradientShare } from '../parallel/copy.js';
 import type { EncodedPair } from '../tokenizer/index.js';
 import { computeGradients, type StepGradients } from '../training/gradients.js';
 import type { LossSpec } from './losses/index.js';
@@ -116,20 +114,7 @@ export class CrossEncoderTask implements TrainingTask {
       // Worker shares still running must finish (or fail) before their buffers are reused.
       if (remote.length) await Promise.allSettled(remote);
     }
-    try {
-      for (const share of await Promise.all(remote)) {
-        if (!share) continue;
-        g.loss += share.loss;
-        for (const s of share.slots) {
-          const prev = g.grads.get(s.name);
-          g.grads.set(s.name, tf.tidy(() => (prev ? tf.add(prev, tensorFrom(share.grads, s.offset, s.shape)) : tensorFrom(share.grads, s.offset, s.shape))));
-          prev?.dispose();
-        }
-      }
-    } catch (e) {
-      tf.dispose([...g.grads.values()]);
-      throw e;
-    }
+    await addGradientShares(g, remote);
     return { ...g, forwards: parts.length };
   }
 

@@ -33,3 +33,32 @@ export function tensorFrom(source: Float32Array, offset: number, shape: number[]
   const view = source.subarray(offset, offset + size);
   return tf.tensor(tf.getBackend() === 'wasm' ? view : view.slice(), shape, 'float32');
 }
+
+/** What a replica sends back of a training step: its summed loss and gradients, laid out by `slots`. */
+export interface GradientShare {
+  /** Σ weight · loss over the micro-batches this worker computed (NaN where the caller computes the loss). */
+  loss: number;
+  grads: Float32Array;
+  slots: ReadonlyArray<{ name: string; shape: number[]; offset: number }>;
+}
+
+/**
+ * Add the workers' shares into the calling thread's gradients (in place; `addLoss` false when the caller computed
+ * the whole loss itself, as GradCache does). On failure the caller's gradients are freed and the error rethrown.
+ */
+export async function addGradientShares(g: { loss: number; grads: Map<string, tf.Tensor> }, remote: ReadonlyArray<Promise<GradientShare | undefined>>, addLoss = true): Promise<void> {
+  try {
+    for (const share of await Promise.all(remote)) {
+      if (!share) continue;
+      if (addLoss) g.loss += share.loss;
+      for (const s of share.slots) {
+        const prev = g.grads.get(s.name);
+        g.grads.set(s.name, tf.tidy(() => (prev ? tf.add(prev, tensorFrom(share.grads, s.offset, s.shape)) : tensorFrom(share.grads, s.offset, s.shape))));
+        prev?.dispose();
+      }
+    }
+  } catch (e) {
+    tf.dispose([...g.grads.values()]);
+    throw e;
+  }
+}

@@ -7,6 +7,8 @@ import type { EncoderConfig } from '../models/config.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { LossSpec } from '../cross-encoder/losses/index.js';
 import type { MicroBatchJob } from '../training/micro-batch.js';
+import type { ModuleSpec } from '../sentence-transformer/config.js';
+import type { EmbedJob, ReplayJob } from '../sentence-transformer/embed-jobs.js';
 import type { LogLevel } from '../util/log.js';
 
 /** Where one parameter lives in a flat float32 buffer (offset and length in elements). */
@@ -29,11 +31,15 @@ export function layoutSlots(params: ReadonlyArray<{ name: string; shape: number[
   return { slots, total: offset };
 }
 
+/** What a replica builds: a cross-encoder's classifier, or a bi-encoder's embedding model (its module pipeline). */
+export type ReplicaBuild = { kind: 'sequence-classifier' } | { kind: 'embedding-model'; modules: ModuleSpec[] };
+
 export interface InitRequest {
   type: 'init';
   backend: string;
   logLevel: LogLevel;
   config: EncoderConfig;
+  build: ReplicaBuild;
   /** Every parameter of the model, in `weights`. */
   slots: Slot[];
   weights: SharedArrayBuffer;
@@ -56,6 +62,23 @@ export interface LogitsRequest {
   outOffsets: number[];
 }
 
+/** Embed jobs until none is left, claimed from `counter` as LogitsRequest's batches are; job i's rows go to out[outOffsets[i] ...]. */
+export interface EmbedRequest {
+  type: 'embed';
+  jobs: EmbedJob[];
+  counter: SharedArrayBuffer;
+  out: SharedArrayBuffer;
+  outOffsets: number[];
+}
+
+/** Gradients of the GradCache chunks `jobs` replayed (embedding-model replicas), summed into `grads` by `slots`. */
+export interface ReplayRequest {
+  type: 'replay';
+  jobs: ReplayJob[];
+  slots: Slot[];
+  grads: SharedArrayBuffer;
+}
+
 /** Gradients of Σ weight · loss(micro-batch) for `slots` (the trainable parameters), summed into `grads`. */
 export interface GradientsRequest {
   type: 'grads';
@@ -65,7 +88,7 @@ export interface GradientsRequest {
   grads: SharedArrayBuffer;
 }
 
-export type Request = InitRequest | SyncRequest | LogitsRequest | GradientsRequest;
+export type Request = InitRequest | SyncRequest | LogitsRequest | GradientsRequest | EmbedRequest | ReplayRequest;
 
 export type Reply =
   | { id: number; ok: true; loss?: number }

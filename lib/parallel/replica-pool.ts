@@ -13,13 +13,14 @@ import { Worker } from 'node:worker_threads';
 import { activeBackend } from '../backend/state.js';
 import { UsageError } from '../errors.js';
 import { tf } from '../tf.js';
-import type { SequenceClassifier } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
+import type { EmbedJob, ReplayJob } from '../sentence-transformer/embed-jobs.js';
 import type { LossSpec } from '../cross-encoder/losses/index.js';
 import { getLogLevel } from '../util/log.js';
-import { copyTensorInto } from './copy.js';
+import { copyTensorInto, type GradientShare } from './copy.js';
 import type { MicroBatchJob } from '../training/micro-batch.js';
-import { layoutSlots, type Reply, type Request, type Slot } from './protocol.js';
+import { layoutSlots, type ReplicaBuild, type Reply, type Request, type Slot } from './protocol.js';
+import type { ReplicaModel } from './threads.js';
 
 /**
  * A worker running replica-worker beside this file: the .js from dist/, or the .ts when running from source under
@@ -87,14 +88,7 @@ class ReplicaWorker {
   }
 }
 
-export interface GradientShare {
-  /** Σ weight · loss over the micro-batches this worker computed. */
-  loss: number;
-  /** Its summed gradients, laid out by `slots`. */
-  grads: Float32Array;
-  /** Where each trainable parameter sits in `grads`. */
-  slots: readonly Slot[];
-}
+export type { GradientShare } from './copy.js';
 
 export class ReplicaPool {
   private readonly weights: Float32Array;
@@ -106,7 +100,7 @@ export class ReplicaPool {
   private version = 0;
 
   private constructor(
-    private readonly model: SequenceClassifier,
+    private readonly model: ReplicaModel,
     private readonly workers: ReplicaWorker[],
     private readonly slots: Slot[],
     weights: SharedArrayBuffer,
@@ -124,8 +118,8 @@ export class ReplicaPool {
     return this.workers.length + 1;
   }
 
-  /** Start `threads − 1` replica workers on the active backend, with the model's current weights. */
-  static async start(model: SequenceClassifier, threads: number): Promise<ReplicaPool> {
+  /** Start `threads − 1` replica workers on the active backend, each building `build` with the model's current weights. */
+  static async start(model: ReplicaModel, threads: number, build: ReplicaBuild = { kind: 'sequence-classifier' }): Promise<ReplicaPool> {
     checkThreads(threads);
     if (threads < 2) throw new UsageError('a replica pool needs threads ≥ 2 (1 is the calling thread alone)');
     const backend = activeBackend()?.name ?? tf.getBackend();
@@ -136,7 +130,7 @@ export class ReplicaPool {
     const pool = new ReplicaPool(model, workers, slots, sab);
     try {
       pool.writeWeights();
-      await Promise.all(workers.map((w) => w.request({ type: 'init', backend, logLevel: getLogLevel(), config: model.config, slots, weights: sab })));
+      await Promise.all(workers.map((w) => w.request({ type: 'init', backend, logLevel: getLogLevel(), config: model.config, build, slots, weights: sab })));
       for (const w of workers) w.version = pool.version;
     } catch (e) {
       await pool.dispose();
@@ -181,35 +175,71 @@ export class ReplicaPool {
    * Logits of every batch ([batchSize × numLabels] each, in batch order). `local` scores a batch on the calling
    * thread; `onProgress` gets the number of batches finished so far; `threads` (≤ the pool's) limits the workers used.
    */
-  async logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Promise<Float32Array>, onProgress?: (batchesDone: number) => void, threads = this.threads): Promise<Float32Array[]> {
-    await this.sync(threads);
+  logits(batches: BatchEncoding[], local: (b: BatchEncoding) => Promise<Float32Array>, onProgress?: (batchesDone: number) => void, threads = this.threads): Promise<Float32Array[]> {
     const L = this.model.config.numLabels;
+    return this.claimed(
+      batches.map((b) => b.batchSize * L),
+      (shared) => ({ type: 'logits', batches, ...shared }),
+      (i) => local(batches[i]),
+      onProgress,
+      threads,
+    );
+  }
+
+  /**
+   * Embeddings of every job ([rows × width] each, in job order), an embedding-model pool's counterpart of logits():
+   * `local` computes job i on the calling thread. A training job's dropout seed travels with it, so which thread
+   * computes it does not change the result.
+   */
+  embeddings(jobs: EmbedJob[], width: number, local: (i: number) => Promise<Float32Array>, onProgress?: (jobsDone: number) => void, threads = this.threads): Promise<Float32Array[]> {
+    return this.claimed(
+      jobs.map((j) => j.batch.batchSize * width),
+      (shared) => ({ type: 'embed', jobs, ...shared }),
+      local,
+      onProgress,
+      threads,
+    );
+  }
+
+  /**
+   * Run `sizes.length` items on the caller and the first `threads − 1` workers at once: every thread claims whole
+   * items from one shared counter, item i's output (sizes[i] floats) lands at its own offset of one shared buffer.
+   */
+  private async claimed(
+    sizes: number[],
+    request: (shared: { counter: SharedArrayBuffer; out: SharedArrayBuffer; outOffsets: number[] }) => Request,
+    local: (i: number) => Promise<Float32Array>,
+    onProgress: ((done: number) => void) | undefined,
+    threads: number,
+  ): Promise<Float32Array[]> {
+    await this.sync(threads);
     const outOffsets: number[] = [];
     let total = 0;
-    for (const b of batches) {
+    for (const n of sizes) {
       outOffsets.push(total);
-      total += b.batchSize * L;
+      total += n;
     }
     const counterBuf = new SharedArrayBuffer(8);
     const counter = new Int32Array(counterBuf);
     const outBuf = new SharedArrayBuffer(4 * total);
     const out = new Float32Array(outBuf);
-    const remote = this.workers.slice(0, threads - 1).map((w) => w.request({ type: 'logits', batches, counter: counterBuf, out: outBuf, outOffsets }));
+    const req = request({ counter: counterBuf, out: outBuf, outOffsets });
+    const remote = this.workers.slice(0, threads - 1).map((w) => w.request(req));
     // Settle every worker before returning or throwing, so none is still writing into `out` afterwards.
     const settled = Promise.allSettled(remote);
     let localError: unknown;
     try {
       for (;;) {
         const i = Atomics.add(counter, 0, 1);
-        if (i >= batches.length) break;
-        out.set(await local(batches[i]), outOffsets[i]);
+        if (i >= sizes.length) break;
+        out.set(await local(i), outOffsets[i]);
         Atomics.add(counter, 1, 1);
         onProgress?.(Atomics.load(counter, 1));
         await new Promise<void>((r) => setImmediate(r)); // progress, signals and worker replies get through
       }
     } catch (e) {
       localError = e;
-      Atomics.store(counter, 0, batches.length); // workers stop claiming
+      Atomics.store(counter, 0, sizes.length); // workers stop claiming
     }
     let last = -1;
     const ticker = onProgress
@@ -222,8 +252,8 @@ export class ReplicaPool {
     if (localError) throw localError;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    onProgress?.(batches.length);
-    return batches.map((b, i) => out.slice(outOffsets[i], outOffsets[i] + b.batchSize * L));
+    onProgress?.(sizes.length);
+    return sizes.map((n, i) => out.slice(outOffsets[i], outOffsets[i] + n));
   }
 
   /**
@@ -231,6 +261,16 @@ export class ReplicaPool {
    * sync(jobs.length + 1); await the result after doing the calling thread's share, which then runs at the same time.
    */
   gradients(params: ReadonlyArray<readonly [string, tf.Variable]>, jobs: MicroBatchJob[][], loss: LossSpec): Promise<GradientShare | undefined>[] {
+    return this.shares(params, jobs, (micro, slots, grads) => ({ type: 'grads', micro, loss, slots, grads }));
+  }
+
+  /** GradCache's replay on the workers (embedding-model pools): jobs[w] goes to worker w, as in gradients(). */
+  replay(params: ReadonlyArray<readonly [string, tf.Variable]>, jobs: ReplayJob[][]): Promise<GradientShare | undefined>[] {
+    return this.shares(params, jobs, (chunks, slots, grads) => ({ type: 'replay', jobs: chunks, slots, grads }));
+  }
+
+  /** jobs[w] to worker w, each summing its gradients into its own shared buffer laid out by the params' slots. */
+  private shares<J>(params: ReadonlyArray<readonly [string, tf.Variable]>, jobs: J[][], request: (jobs: J[], slots: Slot[], grads: SharedArrayBuffer) => Request): Promise<GradientShare | undefined>[] {
     this.alive();
     const key = params.map(([n]) => n).join('\n');
     if (this.gradBuffers?.key !== key) {
@@ -239,9 +279,9 @@ export class ReplicaPool {
     }
     const { slots, buffers } = this.gradBuffers;
     return this.workers.map(async (w, i) => {
-      const micro = jobs[i] ?? [];
-      if (micro.length === 0) return undefined;
-      const reply = await w.request({ type: 'grads', micro, loss, slots, grads: buffers[i] });
+      const mine = jobs[i] ?? [];
+      if (mine.length === 0) return undefined;
+      const reply = await w.request(request(mine, slots, buffers[i]));
       return { loss: reply.loss ?? NaN, grads: new Float32Array(buffers[i]), slots };
     });
   }

@@ -6,6 +6,7 @@ import { activeBackend } from '../backend/state.js';
 import { UsageError } from '../errors.js';
 import { platform } from '../platform/index.js';
 import { tf } from '../tf.js';
+import type { EncoderConfig } from '../models/config.js';
 import type { ReplicaPool } from './replica-pool.js';
 
 /**
@@ -16,8 +17,17 @@ export type Threads = number | 'auto';
 
 export const MAX_AUTO_THREADS = 4;
 
+/** With threads 'auto', replica threads are started for a call of at least this many batches (fewer: not worth a start). */
+export const AUTO_MIN_BATCHES = 4;
+
 /** What the model and the trainer use of a running pool (a type only: the pool class is Node's). */
-export type Replicas = Pick<ReplicaPool, 'usable' | 'threads' | 'sync' | 'logits' | 'gradients' | 'dispose'>;
+export type Replicas = Pick<ReplicaPool, 'usable' | 'threads' | 'sync' | 'logits' | 'gradients' | 'embeddings' | 'replay' | 'dispose'>;
+
+/** What a pool replicates: a model's config and its trainable variables (a SequenceClassifier or an EmbeddingModel). */
+export interface ReplicaModel {
+  readonly config: EncoderConfig;
+  trainableVariables(): Array<[string, tf.Variable]>;
+}
 
 /** Resolve and check a `threads` option (after the backend is initialised, for 'auto'). */
 export function checkThreads(threads: Threads): number {

@@ -40,7 +40,7 @@ export const nodePlatform: Platform = {
   initBackend: (requested) => initBackend(requested),
   cpuCount: () => os.availableParallelism(),
   totalMemoryBytes: () => os.totalmem(),
-  startReplicas: (model, threads) => ReplicaPool.start(model, threads),
+  startReplicas: (model, threads, build) => ReplicaPool.start(model, threads, build),
   createSha256: () => createHash('sha256'),
   tempTag: () => `${process.pid}.${randomBytes(4).toString('hex')}`,
   processAlive(pid) {

@@ -6,8 +6,8 @@
  */
 import type { BackendInfo } from '../backend/state.js';
 import type { HubOptions } from '../io/hub-options.js';
-import type { SequenceClassifier } from '../models/sequence-classifier.js';
-import type { Replicas } from '../parallel/threads.js';
+import type { ReplicaModel, Replicas } from '../parallel/threads.js';
+import type { ReplicaBuild } from '../parallel/protocol.js';
 
 /** What stat() tells; Node's fs.Stats has these and more. */
 export interface FileStats {
@@ -96,7 +96,7 @@ export interface Platform {
   /** Bytes of memory a non-wasm backend may plan to use (Node: 70 % of RAM is taken from this). */
   totalMemoryBytes(): number;
   /** Replica threads for data parallelism (Node: worker_threads). A page has none yet: it throws UsageError. */
-  startReplicas(model: SequenceClassifier, threads: number): Promise<Replicas>;
+  startReplicas(model: ReplicaModel, threads: number, build?: ReplicaBuild): Promise<Replicas>;
   createSha256(): Sha256;
   /** A short random hex string and a process tag, for temp file names. */
   tempTag(): string;

@@ -9,7 +9,6 @@ import { activeBackend, describeBackend } from '../backend/state.js';
 import type { ColumnDataset } from '../data/column-dataset.js';
 import type { PairExample } from '../data/types.js';
 import { DataError } from '../errors.js';
-import { checkThreads } from '../parallel/threads.js';
 import { lastValidation, openRun, trainAndSave, writeModelCard, writeResults, writeTrainingCurve, type FinishedJob, type JobMetrics, type Split } from '../training/job.js';
 import { TrainingLoop, type TrainerOptions, type TrainResult } from '../training/trainer.js';
 import { cardHyperparameters, resolveTrainingArgs, type TrainingArgs } from '../training/training-args.js';
@@ -80,20 +79,20 @@ export async function runBiEncoderJob(o: BiEncoderJobOptions): Promise<BiEncoder
     log.info(`model ${o.model}: ${model.config.architecture}, ${model.config.numLayers} layers × ${model.config.hiddenSize}, modules ${model.modules.map((m) => m.kind).join(' → ')}, max length ${model.maxSeqLength}; loss ${loss.name}`);
     const evalOpts = { mainSimilarity: 'cosine' as const };
     const dev = o.validation ? EmbeddingSimilarityEvaluator.fromExamples(o.validation.examples, 'sts-dev', evalOpts) : undefined;
-    const devEval = dev && trainingEvaluator(dev, model);
+    const devEval = dev && trainingEvaluator(dev, model, args.evalThreads);
     if (devEval && (o.evaluateBefore ?? true) && !resume) {
       const r = await devEval.evaluate({ outputDir: out, epoch: -1, steps: -1 });
       log.info(`validation before training: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)} (cosine)`);
     }
     const rows = 'rows' in o.train ? columnRows(o.train) : pairRows(o.train.examples);
     const columns = 'rows' in o.train ? o.train.inputColumns : ['sentence1', 'sentence2'];
-    const task = new SentenceTransformerTask(model, rows, loss, checkThreads(args.threads), { columns, prompts });
+    const task = new SentenceTransformerTask(model, rows, loss, { columns, prompts });
     const { result, finalDir } = await trainAndSave(new TrainingLoop(task, { ...trainerOpts, resume, outputDir: out }, devEval), out, (d) => model.saveInto(d));
     const metrics = lastValidation(result);
     if (o.test) {
       const test = EmbeddingSimilarityEvaluator.fromExamples(o.test.examples, 'sts-test', evalOpts);
       await test.truncateCsv(out, () => false);
-      const r = await trainingEvaluator(test, model).evaluate({ outputDir: out });
+      const r = await trainingEvaluator(test, model, args.evalThreads).evaluate({ outputDir: out });
       metrics.push({ split: 'test', pearson: r.pearson, spearman: r.spearman });
       log.info(`test: Pearson ${r.pearson.toFixed(4)}, Spearman ${r.spearman.toFixed(4)} (cosine)`);
     }

@@ -5,7 +5,6 @@
  * reranks.
  */
 import { path, platform } from '../platform/index.js';
-import { tf } from '../tf.js';
 import { ConfigError, ModelDisposedError, UsageError } from '../errors.js';
 import { WeightsFolder, WEIGHTS_FILE } from '../io/weights.js';
 import type { HubOptions } from '../io/hub-options.js';
@@ -13,15 +12,17 @@ import { writeSafetensors } from '../io/safetensors.js';
 import { readConfig, type EncoderConfig } from '../models/config.js';
 import { loadWeights, type LoadReport } from '../models/load-weights.js';
 import { hfTensors } from '../models/save-weights.js';
-import { disposeInputs, encoderInputs } from '../models/sequence-classifier.js';
-import { checkThreads, type Threads } from '../parallel/threads.js';
+import { encoderInputs } from '../models/sequence-classifier.js';
+import { AUTO_MIN_BATCHES, checkThreads, type Replicas, type Threads } from '../parallel/threads.js';
+import { ReplicaHandle } from '../parallel/replica-handle.js';
 import { PairTokenizer, type BatchEncoding, type EncodedPair } from '../tokenizer/index.js';
 import { exists, makeDir, writeDirAtomic, writeFileAtomic } from '../util/fs.js';
 import { ProgressBar } from '../util/progress.js';
 import { ST_FORMAT_VERSION, VERSION } from '../version.js';
 import { MODULES_FILE, readSentenceTransformerSpec, SBERT_CONFIG_FILE, ST_CONFIG_FILE, type ModuleSpec, type SentenceTransformerSpec } from './config.js';
 import { denseConfigJson } from './dense.js';
-import { EmbeddingModel, l2Normalize } from './embedding-model.js';
+import { EmbeddingModel } from './embedding-model.js';
+import { runEmbedJob, type EmbedJob } from './embed-jobs.js';
 import { resolveSentenceTransformerDir } from './hub-files.js';
 import { poolingConfigJson, poolingOutputDim } from './pooling.js';
 import { similarityMatrix, similarityPairwise, type SimilarityFnName } from './similarity.js';
@@ -44,14 +45,16 @@ export interface EncodeOptions {
   promptName?: string;
   showProgress?: boolean;
   /**
-   * Accepted for symmetry with CrossEncoder.predict; bi-encoder batches run on the calling thread for now (the
-   * replica threads of lib/parallel/ are built for cross-encoders), so any value gives the same result as 1.
+   * Threads embedding batches at once (this one plus threads − 1 workers with a model replica each, Node only), as
+   * CrossEncoder.predict: each batch is computed whole on one thread, so embeddings do not depend on it. Default
+   * 'auto': one per core (at most 4) on wasm/cpu for calls of 4 batches or more, 1 elsewhere.
    */
   threads?: Threads;
 }
 
 export class SentenceTransformer {
   private disposed = false;
+  private readonly pool: ReplicaHandle;
 
   private constructor(
     readonly model: EmbeddingModel,
@@ -59,7 +62,9 @@ export class SentenceTransformer {
     readonly maxSeqLength: number,
     private readonly spec: SentenceTransformerSpec,
     readonly loadReport: LoadReport,
-  ) {}
+  ) {
+    this.pool = new ReplicaHandle(model, { kind: 'embedding-model', modules: spec.modules });
+  }
 
   get config(): EncoderConfig {
     return this.model.config;
@@ -172,7 +177,8 @@ export class SentenceTransformer {
     if (!Array.isArray(sentences)) throw new UsageError('encode: sentences must be an array of strings');
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
-    checkThreads(opts.threads ?? 'auto');
+    const requested = opts.threads ?? 'auto';
+    let threads = checkThreads(requested);
     // An empty prompt is no prompt (sentence-transformers tests `if prompt:`), yet still overrides the default one.
     const prompt = this.resolvePrompt(opts) || undefined;
     const promptLength = this.promptLength(prompt);
@@ -181,37 +187,48 @@ export class SentenceTransformer {
       return this.tokenize(prompt === undefined ? s : prompt + s);
     });
     const order = encoded.map((_, i) => i).sort((a, b) => encoded[b].inputIds.length - encoded[a].inputIds.length);
-    const bar = new ProgressBar({ total: sentences.length, label: 'encode', unit: 'texts', enabled: opts.showProgress === false ? false : undefined });
-    const out: Float32Array[] = new Array(sentences.length);
+    const groups: number[][] = [];
+    for (let s = 0; s < order.length; s += batchSize) groups.push(order.slice(s, s + batchSize));
+    const jobs: EmbedJob[] = groups.map((idx) => ({ batch: this.tokenizer.pad(idx.map((i) => encoded[i])), promptLength, normalize: opts.normalize === true }));
+    const show = opts.showProgress !== false;
+    const bar = new ProgressBar({ total: sentences.length, label: 'encode', unit: 'texts', enabled: show ? undefined : false });
+    if (requested === 'auto' && jobs.length < AUTO_MIN_BATCHES && this.pool.liveThreads < threads) threads = 1;
+    threads = Math.min(threads, jobs.length);
     const D = this.dimension;
-    for (let s = 0; s < order.length; s += batchSize) {
-      const idx = order.slice(s, s + batchSize);
-      const rows = await this.batchEmbeddings(this.tokenizer.pad(idx.map((i) => encoded[i])), promptLength, opts.normalize === true);
-      idx.forEach((orig, r) => (out[orig] = rows.slice(r * D, (r + 1) * D)));
-      if (opts.showProgress !== false) bar.tick(idx.length);
-      await new Promise<void>((r) => setImmediate(r)); // let progress and signals through between batches
+    const out: Float32Array[] = new Array(sentences.length);
+    const place = (g: number, rows: Float32Array) => groups[g].forEach((orig, r) => (out[orig] = rows.slice(r * D, (r + 1) * D)));
+    try {
+      if (threads > 1) {
+        const pool = await this.replicas(threads);
+        const rows = await pool.embeddings(jobs, D, (i) => this.embedJob(jobs[i]), (done) => show && bar.update(Math.min(sentences.length, done * batchSize)), threads);
+        rows.forEach((r, g) => place(g, r));
+      } else {
+        for (const [g, job] of jobs.entries()) {
+          place(g, await this.embedJob(job));
+          if (show) bar.tick(job.batch.batchSize);
+          await platform().yieldToEventLoop(); // let progress and signals through between batches
+          this.alive('encode (dispose() was called while it ran)');
+        }
+      }
+    } catch (e) {
+      // dispose() during the call: whatever failed (a freed weight, a stopped worker) failed because of it.
       this.alive('encode (dispose() was called while it ran)');
+      throw e;
     }
-    if (opts.showProgress !== false) bar.done();
+    this.alive('encode (dispose() was called while it ran)');
+    if (show) bar.done();
     return out;
   }
 
-  /** Embeddings of one padded batch, row-major [B × D]. Read with data(): no pipeline stall on a GPU. */
-  private async batchEmbeddings(batch: BatchEncoding, promptLength: number, normalize: boolean): Promise<Float32Array> {
-    const inputs = this.inputsOf(batch);
-    try {
-      const emb = tf.tidy(() => {
-        const e = this.model.embed(inputs, this.model.context(false), promptLength);
-        return normalize ? l2Normalize(e) : e;
-      });
-      try {
-        return (await emb.data()) as Float32Array;
-      } finally {
-        emb.dispose();
-      }
-    } finally {
-      disposeInputs(inputs);
-    }
+  /** A pool of replica threads with at least `threads` threads (started once, grown when asked for more). */
+  replicas(threads: number): Promise<Replicas> {
+    this.alive('replicas');
+    return this.pool.get(threads);
+  }
+
+  private embedJob(job: EmbedJob): Promise<Float32Array> {
+    this.alive('encode (dispose() was called while it ran)');
+    return runEmbedJob(this.model, job);
   }
 
   /** [a.length × b.length] scores under this model's similarity function (or `fn`). */
@@ -283,6 +300,7 @@ export class SentenceTransformer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.pool.dispose();
     this.model.disposeAll();
   }
 }

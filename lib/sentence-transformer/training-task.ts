@@ -9,10 +9,17 @@
  * batch in mini-batches without a tape, take the loss's gradient with respect to the embeddings, then replay each
  * mini-batch with the tape and the same dropout seeds and back-propagate that cached gradient. Same gradients, the
  * memory of one mini-batch.
+ *
+ * With threads > 1 every loss runs as GradCache over replica threads, its chunks being the whole columns (or, for
+ * CachedMNRL, its mini-batches): the chunks' forwards are shared out, the loss's gradient is taken here, and the
+ * replays are shared out again. Each chunk keeps the dropout seeds it has on one thread, so the thread count does not
+ * change the masks, and the gradients equal one thread's up to float rounding. The cost is one extra forward per
+ * chunk (1.5× at best on two threads, not 2×).
  */
 import { path } from '../platform/index.js';
 import { tf } from '../tf.js';
 import { UsageError } from '../errors.js';
+import type { Threads } from '../parallel/threads.js';
 import { WeightsFolder, WEIGHTS_FILE } from '../io/weights.js';
 import { loadWeights } from '../models/load-weights.js';
 import { disposeInputs } from '../models/sequence-classifier.js';
@@ -23,6 +30,8 @@ import type { EncodedPair } from '../tokenizer/index.js';
 import type { EmbeddingSimilarityEvaluator } from './evaluation/index.js';
 import type { EmbeddingLoss } from './losses/index.js';
 import type { SentenceTransformer } from './model.js';
+import { runEmbedJob, type ReplayJob } from './embed-jobs.js';
+import { addGradientShares, type GradientShare } from '../parallel/copy.js';
 import { describePrompts, promptsPerColumn, type TrainingPrompts } from './training-prompts.js';
 
 /** The input columns' names (for `prompts` by column; default "column 1", "column 2", …) and the training prompts. */
@@ -49,10 +58,8 @@ export class SentenceTransformerTask implements TrainingTask {
     private readonly model: SentenceTransformer,
     private readonly train: readonly BiEncoderExample[],
     private readonly loss: EmbeddingLoss,
-    threads: number,
     inputs: TaskInputs = {},
   ) {
-    if (threads !== 1) throw new UsageError(`bi-encoder training runs on one thread (threads ${threads} was asked for); worker replicas are cross-encoder only for now`);
     const k = inputs.columns?.length ?? train[0]?.texts.length ?? 0;
     const columns = inputs.columns ?? Array.from({ length: k }, (_, c) => `column ${c + 1}`);
     this.prompts = promptsPerColumn(inputs.prompts, columns);
@@ -106,8 +113,10 @@ export class SentenceTransformerTask implements TrainingTask {
     const idx = step.indices;
     const columns = this.rows[idx[0]].length;
     const labels = this.loss.usesLabels ? tf.tensor1d(idx.map((i) => this.train[i].label as number)) : undefined;
+    const mini = this.loss.miniBatchSize;
     try {
-      return this.loss.miniBatchSize !== undefined ? await this.gradCache(step, columns, labels, this.loss.miniBatchSize) : await this.wholeBatch(step, columns, labels);
+      if (mini === undefined && step.threads <= 1) return await this.wholeBatch(step, columns, labels);
+      return await this.gradCache(step, columns, labels, mini ?? idx.length);
     } finally {
       labels?.dispose();
     }
@@ -135,22 +144,37 @@ export class SentenceTransformerTask implements TrainingTask {
     }
   }
 
-  private async gradCache(step: StepInput, columns: number, labels: tf.Tensor1D | undefined, mini: number): Promise<StepGradients & { forwards: number }> {
+  /**
+   * GradCache over chunks of `rowsPerChunk` rows per column; chunk j keeps the dropout seed it has on one thread,
+   * seedStart + j · seedsPerForward, and runs on thread j mod threads.
+   */
+  private async gradCache(step: StepInput, columns: number, labels: tf.Tensor1D | undefined, rowsPerChunk: number): Promise<StepGradients & { forwards: number }> {
     const m = this.model.model;
     const chunks: Array<{ column: number; rows: number[]; seed: number }> = [];
     for (let c = 0; c < columns; c++) {
-      for (let s = 0; s < step.indices.length; s += mini) chunks.push({ column: c, rows: step.indices.slice(s, s + mini), seed: step.seedStart + chunks.length * step.seedsPerForward });
+      for (let s = 0; s < step.indices.length; s += rowsPerChunk) chunks.push({ column: c, rows: step.indices.slice(s, s + rowsPerChunk), seed: step.seedStart + chunks.length * step.seedsPerForward });
     }
+    const threads = Math.min(step.threads, chunks.length);
+    // Asked for every step: evaluation may have grown (replaced) the model's pool since the last one.
+    const pool = threads > 1 ? await this.model.replicas(threads) : undefined;
+    const jobs = chunks.map((ch) => ({ batch: this.model.tokenizer.pad(ch.rows.map((i) => this.rows[i][ch.column])), promptLength: this.promptLengths[ch.column], seed: ch.seed }));
     // (1) Embeddings without a tape, chunk by chunk, each with its own dropout seed.
-    const embedded = chunks.map((ch) => {
-      const x = this.inputs(ch.rows, ch.column);
-      try {
-        m.dropoutSeed = ch.seed;
-        return tf.tidy(() => m.embed(x, m.context(true), this.promptLengths[ch.column]));
-      } finally {
-        disposeInputs(x);
-      }
-    });
+    let embedded: tf.Tensor2D[];
+    if (pool) {
+      const D = this.model.dimension;
+      const rows = await pool.embeddings(jobs, D, (j) => runEmbedJob(m, jobs[j]), undefined, threads);
+      embedded = rows.map((r, j) => tf.tensor2d(r, [chunks[j].rows.length, D]));
+    } else {
+      embedded = jobs.map((job) => {
+        const x = this.model.inputsOf(job.batch);
+        try {
+          m.dropoutSeed = job.seed;
+          return tf.tidy(() => m.embed(x, m.context(true), job.promptLength));
+        } finally {
+          disposeInputs(x);
+        }
+      });
+    }
     // (2) The loss and its gradient with respect to each column's embeddings.
     const perColumn = Array.from({ length: columns }, (_, c) => tf.concat(embedded.filter((_, j) => chunks[j].column === c), 0) as tf.Tensor2D);
     tf.dispose(embedded);
@@ -164,25 +188,41 @@ export class SentenceTransformerTask implements TrainingTask {
     }
     // (3) Replay each chunk with the tape: ∂(Σ embedding ⊙ cached gradient)/∂θ summed over chunks is ∂loss/∂θ.
     const offsets = new Array<number>(columns).fill(0);
-    const owned: tf.Tensor[] = [...grads];
-    const xs: EncoderInputs[] = [];
-    const micro: MicroBatch[] = chunks.map((ch) => {
-      const x = this.inputs(ch.rows, ch.column);
-      xs.push(x);
+    const cotangents = chunks.map((ch) => {
       const g = tf.slice(grads[ch.column], [offsets[ch.column], 0], [ch.rows.length, -1]);
       offsets[ch.column] += ch.rows.length;
-      owned.push(g);
-      return {
-        size: ch.rows.length,
-        weight: 1,
-        loss: () => {
-          m.dropoutSeed = ch.seed;
-          return tf.sum(tf.mul(m.embed(x, m.context(true), this.promptLengths[ch.column]), g)) as tf.Scalar;
-        },
-      };
+      return g;
     });
+    tf.dispose(grads);
+    const owned: tf.Tensor[] = [...cotangents];
+    const xs: EncoderInputs[] = [];
     try {
-      const out = await computeGradients(step.params, micro);
+      let remote: Promise<GradientShare | undefined>[] = [];
+      if (pool) {
+        const perWorker: ReplayJob[][] = Array.from({ length: threads - 1 }, () => []);
+        for (const [j, job] of jobs.entries()) {
+          if (j % threads !== 0) perWorker[(j % threads) - 1].push({ ...job, cotangent: (await cotangents[j].data()) as Float32Array });
+        }
+        remote = pool.replay(step.params, perWorker);
+      }
+      const micro: MicroBatch[] = jobs.flatMap((job, j) => {
+        if (j % threads !== 0) return [];
+        const x = this.model.inputsOf(job.batch);
+        xs.push(x);
+        const g = cotangents[j];
+        return [{ size: job.batch.batchSize, weight: 1, loss: () => {
+          m.dropoutSeed = job.seed;
+          return tf.sum(tf.mul(m.embed(x, m.context(true), job.promptLength), g)) as tf.Scalar;
+        } }];
+      });
+      let out: StepGradients;
+      try {
+        out = await computeGradients(step.params, micro);
+      } finally {
+        // Worker shares still running must finish (or fail) before their buffers are reused.
+        if (remote.length) await Promise.allSettled(remote);
+      }
+      await addGradientShares(out, remote, false);
       return { loss, grads: out.grads, forwards: chunks.length };
     } finally {
       xs.forEach(disposeInputs);
@@ -202,10 +242,10 @@ export class SentenceTransformerTask implements TrainingTask {
 }
 
 /** The loop's evaluator for a bi-encoder: EmbeddingSimilarityEvaluator over this model's embeddings. */
-export function trainingEvaluator(ev: EmbeddingSimilarityEvaluator, model: SentenceTransformer): TrainingEvaluator {
+export function trainingEvaluator(ev: EmbeddingSimilarityEvaluator, model: SentenceTransformer, threads: Threads = 'auto'): TrainingEvaluator {
   return {
     name: ev.name,
-    evaluate: (o) => ev.evaluate((texts) => model.encode(texts, { showProgress: false, batchSize: 32 }), o),
+    evaluate: (o) => ev.evaluate((texts) => model.encode(texts, { showProgress: false, batchSize: 32, threads }), o),
     truncateCsv: (dir, keep) => ev.truncateCsv(dir, keep),
   };
 }

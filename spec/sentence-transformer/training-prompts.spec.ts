@@ -50,8 +50,8 @@ describe('SentenceTransformer training with prompts', function () {
         const prompts = { sentence1: 'query: ', sentence2: 'passage: ' };
         const step = { step: 0, indices: idx, microSize: 6, seedStart: 1, seedsPerForward: 0, params: model.model.trainableVariables(), threads: 1 };
         const loss = new CosineSimilarityLoss();
-        const trained = await new SentenceTransformerTask(model, rows, loss, 1, { columns: COLUMNS, prompts }).stepGradients(step);
-        const plain = await new SentenceTransformerTask(model, rows, loss, 1, { columns: COLUMNS }).stepGradients(step);
+        const trained = await new SentenceTransformerTask(model, rows, loss, { columns: COLUMNS, prompts }).stepGradients(step);
+        const plain = await new SentenceTransformerTask(model, rows, loss, { columns: COLUMNS }).stepGradients(step);
         const enc = async (c: number, prompt: string) => tf.tensor2d((await model.encode(idx.map((i) => rows[i].texts[c]), { prompt, showProgress: false })).map((r) => Array.from(r)));
         const e = [await enc(0, prompts.sentence1), await enc(1, prompts.sentence2)];
         const labels = tf.tensor1d(idx.map((i) => rows[i].label as number));
@@ -69,7 +69,7 @@ describe('SentenceTransformer training with prompts', function () {
     const out = path.join(tmp, 'resume');
     const run = async (prompts: string, resume: boolean, crashAt?: number) => {
       const model = await SentenceTransformer.fromPretrained(TINY);
-      const trainer = new Trainer(new SentenceTransformerTask(model, rows, new CosineSimilarityLoss(), 1, { columns: COLUMNS, prompts }), null, {
+      const trainer = new Trainer(new SentenceTransformerTask(model, rows, new CosineSimilarityLoss(), { columns: COLUMNS, prompts }), null, {
         outputDir: out, maxSteps: 3, batchSize: 4, saveSteps: 1, showProgress: false, resume,
         onStep: (s) => {
           if (s === crashAt) throw new Error('simulated crash');

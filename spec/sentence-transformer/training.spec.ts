@@ -38,8 +38,8 @@ describe('SentenceTransformer training (shared loop)', function () {
     try {
       const params = model.model.trainableVariables();
       const step = { step: 0, indices: [0, 1, 2, 3, 4, 5, 6, 7], microSize: 8, seedStart: 1, seedsPerForward: 0, params, threads: 1 };
-      const whole = await new SentenceTransformerTask(model, rows, new MultipleNegativesRankingLoss(), 1).stepGradients(step);
-      const cached = await new SentenceTransformerTask(model, rows, new CachedMultipleNegativesRankingLoss(20, 3), 1).stepGradients(step);
+      const whole = await new SentenceTransformerTask(model, rows, new MultipleNegativesRankingLoss()).stepGradients(step);
+      const cached = await new SentenceTransformerTask(model, rows, new CachedMultipleNegativesRankingLoss(20, 3)).stepGradients(step);
       expect(Math.abs(cached.loss - whole.loss) / whole.loss).to.be.at.most(1e-5);
       expect([...cached.grads.keys()].sort()).to.deep.equal([...whole.grads.keys()].sort());
       // Attention key biases have a zero gradient in exact arithmetic (softmax ignores a shift shared by every key):
@@ -70,7 +70,7 @@ describe('SentenceTransformer training (shared loop)', function () {
     const out = await tmp();
     const seen: number[] = [];
     try {
-      const task = new SentenceTransformerTask(model, rows, new CosineSimilarityLoss(), 1);
+      const task = new SentenceTransformerTask(model, rows, new CosineSimilarityLoss());
       const trainer = new Trainer(task, null, { outputDir: out, maxSteps: 300, batchSize: 4, lr: 1e-4, loggingSteps: 500, showProgress: false, onStep: () => void seen.push(tf.memory().numTensors) });
       const r = await trainer.run();
       trainer.dispose();
@@ -87,7 +87,7 @@ describe('SentenceTransformer training (shared loop)', function () {
     const run = async (out: string, crashAt?: number, resume = false) => {
       const model = await SentenceTransformer.fromPretrained(TINY);
       try {
-        const task = new SentenceTransformerTask(model, rows, new CoSENTLoss(), 1);
+        const task = new SentenceTransformerTask(model, rows, new CoSENTLoss());
         const trainer = new Trainer(task, null, {
           outputDir: out, epochs: 2, batchSize: 5, lr: 1e-3, evalSteps: 3, saveSteps: 4, showProgress: false, resume,
           onStep: (s) => {
@@ -125,10 +125,10 @@ describe('SentenceTransformer training (shared loop)', function () {
   it('refuses bad data with messages that say what is wrong', async () => {
     const model = await SentenceTransformer.fromPretrained(TINY);
     try {
-      expect(() => new Trainer(new SentenceTransformerTask(model, [], new CosineSimilarityLoss(), 1), null, { outputDir: 'x' })).to.throw(UsageError, /training set is empty/);
-      expect(() => new SentenceTransformerTask(model, [{ texts: ['only one column'], label: 0.5 }], new CosineSimilarityLoss(), 1)).to.throw(UsageError, /takes 2 text columns; the data has 1/);
-      expect(() => new SentenceTransformerTask(model, [{ texts: ['a', 'b'] }], new CoSENTLoss(), 1)).to.throw(UsageError, /needs a finite label/);
-      expect(() => new SentenceTransformerTask(model, [{ texts: ['a', 'b'], label: 1 }, { texts: ['a'], label: 1 }], new CoSENTLoss(), 1)).to.throw(UsageError, /example 2 has 1 text columns/);
+      expect(() => new Trainer(new SentenceTransformerTask(model, [], new CosineSimilarityLoss()), null, { outputDir: 'x' })).to.throw(UsageError, /training set is empty/);
+      expect(() => new SentenceTransformerTask(model, [{ texts: ['only one column'], label: 0.5 }], new CosineSimilarityLoss())).to.throw(UsageError, /takes 2 text columns; the data has 1/);
+      expect(() => new SentenceTransformerTask(model, [{ texts: ['a', 'b'] }], new CoSENTLoss())).to.throw(UsageError, /needs a finite label/);
+      expect(() => new SentenceTransformerTask(model, [{ texts: ['a', 'b'], label: 1 }, { texts: ['a'], label: 1 }], new CoSENTLoss())).to.throw(UsageError, /example 2 has 1 text columns/);
       expect(() => EmbeddingSimilarityEvaluator.fromExamples([], 'empty')).to.throw(UsageError, /at least 2 pairs/);
       expect(await model.encode([], { showProgress: false })).to.deep.equal([]);
     } finally {
