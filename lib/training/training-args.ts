@@ -111,7 +111,7 @@ export const TRAINING_ARGS: readonly ArgSpec[] = [
   { key: 'freezeEmbeddings', flag: 'freeze-embeddings', type: 'bool', default: false, resume: true, card: 'freeze_embeddings', help: 'do not train the embedding tables (changes the recipe; saves memory)' },
   {
     key: 'threads', flag: 'threads', type: 'threads', default: 1, resume: true, card: 'threads',
-    help: "threads per step: the batch is split into N micro-batches computed at once (a different N gives different dropout masks; 'auto' = one per core, at most 4)",
+    help: "threads per step: a cross-encoder's batch is split into N micro-batches computed at once (a different N gives different dropout masks); a bi-encoder's columns (GradCache chunks) are shared out, same masks ('auto' = one per core, at most 4)",
   },
   { key: 'evalSteps', flag: 'eval-steps', type: 'int', default: 0, min: 0, resume: true, help: 'evaluate every N steps (0: at epoch ends only)' },
   { key: 'metricForBest', flag: 'metric-for-best', type: 'choice', default: 'spearman', choices: ['spearman', 'pearson'], resume: true, help: 'validation metric that picks best/' },
