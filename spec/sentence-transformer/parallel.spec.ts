@@ -15,34 +15,10 @@ import { CachedMultipleNegativesRankingLoss, CosineSimilarityLoss, MultipleNegat
 import { SentenceTransformer } from '../../lib/sentence-transformer/model.js';
 import { SentenceTransformerTask, type BiEncoderExample } from '../../lib/sentence-transformer/training-task.js';
 import { Trainer } from '../../lib/cross-encoder/trainer.js';
-import type { StepGradients } from '../../lib/training/gradients.js';
+import { worstGradientDifference } from '../helpers/gradients.js';
 import { fixtureModel, STSB_DIR } from '../helpers/paths.js';
 
 const TINY = fixtureModel('tiny-st-bert');
-
-/** Worst difference over all gradients, relative to each tensor's largest entry (the global one for near-zero tensors). */
-async function worstGradientDifference(a: StepGradients, b: StepGradients): Promise<number> {
-  expect([...b.grads.keys()].sort()).to.deep.equal([...a.grads.keys()].sort());
-  let globalMax = 0;
-  const values = new Map<string, [Float32Array, Float32Array]>();
-  for (const [name, g] of a.grads) {
-    const x = (await g.data()) as Float32Array;
-    const y = (await b.grads.get(name)!.data()) as Float32Array;
-    values.set(name, [x, y]);
-    for (const v of x) globalMax = Math.max(globalMax, Math.abs(v));
-  }
-  let worst = 0;
-  for (const [x, y] of values.values()) {
-    let d = 0;
-    let m = 0;
-    for (let i = 0; i < x.length; i++) {
-      d = Math.max(d, Math.abs(x[i] - y[i]));
-      m = Math.max(m, Math.abs(x[i]));
-    }
-    worst = Math.max(worst, d / (m > 1e-6 * globalMax ? m : globalMax));
-  }
-  return worst;
-}
 
 describe('SentenceTransformer on replica threads', function () {
   this.timeout(300_000);
