@@ -38,11 +38,10 @@ describe('parity: kill -9 and --resume on the active backend', function () {
   it('the resumed run ends with the uninterrupted run\'s weights, bit for bit', async () => {
     const full = path.join(tmp, 'uninterrupted');
     const killed = path.join(tmp, 'killed');
-    // The uninterrupted run and the one to kill are independent: they run at once.
-    const [a, killedAt] = await Promise.all([spawnScript('scripts/cli.ts', args(full)).done, killAtFirstCheckpoint('scripts/cli.ts', args(killed), killed)]);
+    // The uninterrupted run is independent of the other two: it runs while the killed run dies and resumes.
+    const killedThenResumed = killAtFirstCheckpoint('scripts/cli.ts', args(killed), killed).then(async (at) => ({ at, resumed: await spawnScript('scripts/cli.ts', args(killed, ['--resume'])).done }));
+    const [a, { at: killedAt, resumed }] = await Promise.all([spawnScript('scripts/cli.ts', args(full)).done, killedThenResumed]);
     expect(a.code, a.stderr.slice(-2000)).to.equal(0);
-
-    const resumed = await spawnScript('scripts/cli.ts', args(killed, ['--resume'])).done;
     expect(resumed.code, resumed.stderr.slice(-2000)).to.equal(0);
     expect(resumed.stderr).to.match(/resumed from .*step-\d+/);
 

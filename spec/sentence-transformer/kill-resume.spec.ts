@@ -56,15 +56,16 @@ describe('bi-encoder CLI: kill -9 and --resume', function () {
   it('the resumed run ends with the uninterrupted run\'s weights and metrics', async () => {
     const full = path.join(tmp, 'uninterrupted');
     const killed = path.join(tmp, 'killed');
-    // The uninterrupted run and the one to kill are independent: they run at once.
-    const [a, killedAt] = await Promise.all([spawnScript('scripts/train-stsb.ts', args(full)).done, killAtFirstCheckpoint('scripts/train-stsb.ts', args(killed), killed)]);
+    // The uninterrupted run is independent of the other two: it runs while the killed run dies and resumes.
+    const killedThenResumed = killAtFirstCheckpoint('scripts/train-stsb.ts', args(killed), killed).then(async (at) => {
+      await fsp.access(path.join(killed, 'results.json')).then(
+        () => expect.fail('the killed run wrote results.json'),
+        () => undefined,
+      );
+      return { at, resumed: await spawnScript('scripts/train-stsb.ts', args(killed, ['--resume'])).done };
+    });
+    const [a, { at: killedAt, resumed }] = await Promise.all([spawnScript('scripts/train-stsb.ts', args(full)).done, killedThenResumed]);
     expect(a.code, a.stderr.slice(-2000)).to.equal(0);
-    await fsp.access(path.join(killed, 'results.json')).then(
-      () => expect.fail('the killed run wrote results.json'),
-      () => undefined,
-    );
-
-    const resumed = await spawnScript('scripts/train-stsb.ts', args(killed, ['--resume'])).done;
     expect(resumed.code, resumed.stderr.slice(-2000)).to.equal(0);
     expect(resumed.stderr).to.match(/resumed from .*step-\d+/);
 
