@@ -2,7 +2,6 @@
  * The user-facing model, mirroring sentence-transformers' CrossEncoder: fromPretrained, predict, rank, save, dispose.
  */
 import { activateRow, activationFromTorch, activationToTorch, float32Score, type Activation } from '../activation.js';
-import { tf } from '../tf.js';
 import { ConfigError, ModelDisposedError, UsageError } from '../errors.js';
 import { WeightsFolder } from '../io/weights.js';
 import type { HubOptions } from '../io/hub-options.js';
@@ -10,7 +9,7 @@ import { classificationClassName, readConfig, withNumLabels, type EncoderConfig 
 import { stringifyConfig } from '../models/config-json.js';
 import { loadWeights, type LoadReport } from '../models/load-weights.js';
 import { saveWeights } from '../models/save-weights.js';
-import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequence-classifier.js';
+import { batchLogits, SequenceClassifier } from '../models/sequence-classifier.js';
 import { AUTO_MIN_BATCHES, checkThreads, type Replicas, type Threads } from '../parallel/threads.js';
 import { ReplicaHandle } from '../parallel/replica-handle.js';
 import { fsp, path, platform } from '../platform/index.js';
@@ -180,20 +179,10 @@ export class CrossEncoder {
     return out;
   }
 
-  /** Logits of one padded batch, row-major [batchSize × numLabels]. Read with data(): no pipeline stall on a GPU. */
-  private async batchLogits(batch: BatchEncoding): Promise<Float32Array> {
+  /** Logits of one padded batch, row-major [batchSize × numLabels]. */
+  private batchLogits(batch: BatchEncoding): Promise<Float32Array> {
     this.alive('predict (dispose() was called while it ran)');
-    const inputs = encoderInputs(batch, this.config);
-    try {
-      const logits = tf.tidy(() => this.model.logits(inputs, this.model.context(false)));
-      try {
-        return (await logits.data()) as Float32Array;
-      } finally {
-        logits.dispose();
-      }
-    } finally {
-      disposeInputs(inputs);
-    }
+    return batchLogits(this.model, batch);
   }
 
   /**

@@ -111,6 +111,21 @@ function realRowsOf(mask: ArrayLike<number>): RealRows | null {
   return { index: tf.tensor1d(idx, 'int32'), n: idx.length, total: mask.length };
 }
 
+/** Inference logits of one padded batch, row-major [B × numLabels]. Read with data(): no pipeline stall on a GPU. */
+export async function batchLogits(model: SequenceClassifier, batch: BatchEncoding): Promise<Float32Array> {
+  const inputs = encoderInputs(batch, model.config);
+  try {
+    const logits = tf.tidy(() => model.logits(inputs, model.context(false)));
+    try {
+      return (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
+  } finally {
+    disposeInputs(inputs);
+  }
+}
+
 export function disposeInputs(inputs: EncoderInputs): void {
   tf.dispose([inputs.inputIds, inputs.attentionMask, inputs.positionIds, ...(inputs.tokenTypeIds ? [inputs.tokenTypeIds] : []), ...(inputs.realRows ? [inputs.realRows.index] : [])]);
 }

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { initBackend, tf } from '../backend.js';
-import { disposeInputs, encoderInputs, SequenceClassifier } from '../models/sequence-classifier.js';
+import { batchLogits, SequenceClassifier } from '../models/sequence-classifier.js';
 import { computeGradients } from '../training/gradients.js';
 import { microBatchesOf } from '../training/micro-batch.js';
 import { EmbeddingModel } from '../sentence-transformer/embedding-model.js';
@@ -73,19 +73,7 @@ async function claimItems(req: { counter: SharedArrayBuffer; out: SharedArrayBuf
 
 function scoreBatches(req: LogitsRequest): Promise<void> {
   const m = classifier('scoring');
-  return claimItems(req, req.batches.length, async (i) => {
-    const inputs = encoderInputs(req.batches[i], m.config);
-    try {
-      const logits = tf.tidy(() => m.logits(inputs, m.context(false)));
-      try {
-        return (await logits.data()) as Float32Array;
-      } finally {
-        logits.dispose();
-      }
-    } finally {
-      disposeInputs(inputs);
-    }
-  });
+  return claimItems(req, req.batches.length, (i) => batchLogits(m, req.batches[i]));
 }
 
 function embedJobs(req: EmbedRequest): Promise<void> {
