@@ -3,6 +3,7 @@
  * (e.g. "bert.encoder.layer.0.attention.self.query.weight", "classifier.weight").
  */
 import { tf } from '../tf.js';
+import { readTidy } from '../util/read-tensor.js';
 import { countDropoutSeeds } from './dropout-seeds.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { EncoderConfig } from './config.js';
@@ -111,16 +112,11 @@ function realRowsOf(mask: ArrayLike<number>): RealRows | null {
   return { index: tf.tensor1d(idx, 'int32'), n: idx.length, total: mask.length };
 }
 
-/** Inference logits of one padded batch, row-major [B × numLabels]. Read with data(): no pipeline stall on a GPU. */
+/** Inference logits of one padded batch, row-major [B × numLabels]. */
 export async function batchLogits(model: SequenceClassifier, batch: BatchEncoding): Promise<Float32Array> {
   const inputs = encoderInputs(batch, model.config);
   try {
-    const logits = tf.tidy(() => model.logits(inputs, model.context(false)));
-    try {
-      return (await logits.data()) as Float32Array;
-    } finally {
-      logits.dispose();
-    }
+    return await readTidy(() => model.logits(inputs, model.context(false)));
   } finally {
     disposeInputs(inputs);
   }

@@ -9,6 +9,7 @@ import { tf } from '../tf.js';
 import { disposeInputs, encoderInputs } from '../models/sequence-classifier.js';
 import type { BatchEncoding } from '../tokenizer/index.js';
 import type { MicroBatch } from '../training/gradients.js';
+import { readTidy } from '../util/read-tensor.js';
 import { l2Normalize, type EmbeddingModel } from './embedding-model.js';
 
 export interface EmbedJob {
@@ -29,21 +30,16 @@ export interface ReplayJob {
   cotangent: Float32Array;
 }
 
-/** Embeddings of one job, row-major [rows × D]. Read with data(): no pipeline stall on a GPU. */
+/** Embeddings of one job, row-major [rows × D]. */
 export async function runEmbedJob(model: EmbeddingModel, job: EmbedJob): Promise<Float32Array> {
   const inputs = encoderInputs(job.batch, model.config);
   try {
     const training = job.seed !== undefined;
     if (training) model.dropoutSeed = job.seed as number;
-    const emb = tf.tidy(() => {
+    return await readTidy(() => {
       const e = model.embed(inputs, model.context(training), job.promptLength);
       return job.normalize ? l2Normalize(e) : e;
     });
-    try {
-      return (await emb.data()) as Float32Array;
-    } finally {
-      emb.dispose();
-    }
   } finally {
     disposeInputs(inputs);
   }
