@@ -88,8 +88,6 @@ class ReplicaWorker {
   }
 }
 
-export type { GradientShare } from './copy.js';
-
 export class ReplicaPool {
   private readonly weights: Float32Array;
   /** Each parameter's dataId at the last sync: tfjs gives a variable a new dataId on every assign. */
