@@ -5,29 +5,17 @@
 # XENC_WEBGPU_HARDWARE=1. A backend that cannot start fails its run, with the reason: nothing is skipped silently.
 # --jobs N runs up to N backends at once (each backend's log is printed whole, in order, when all are done): the cpu
 # backend is plain JavaScript on one core, so beside it another backend has the other core to itself.
-# --reports DIR keeps each backend's report in DIR and leaves the table to the caller (`npx tsx
-# scripts/parity-report.ts DIR/*.json`): .ci/run runs webgpu and cpu + tensorflow as two calls and prints one table.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 max_jobs=1
-keep_reports=
-while [[ ${1:-} == --* ]]; do
-  case $1 in
-    --jobs) max_jobs=${2:?--jobs needs a number} ;;
-    --reports) keep_reports=${2:?--reports needs a folder} ;;
-    *) echo "unknown option $1 (known: --jobs N, --reports DIR)"; exit 2 ;;
-  esac
+if [[ ${1:-} == --jobs ]]; then
+  max_jobs=${2:?--jobs needs a number}
   shift 2
-done
+fi
 [[ $max_jobs =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive integer, got $max_jobs"; exit 2; }
 backends=("$@")
 [[ ${#backends[@]} -gt 0 ]] || backends=(wasm cpu tensorflow webgpu)
-if [[ -n $keep_reports ]]; then
-  mkdir -p "$keep_reports" || exit 2
-  reports=$keep_reports
-else
-  reports=$(mktemp -d)
-fi
+reports=$(mktemp -d)
 
 run_backend() {
   local b=$1
@@ -64,11 +52,9 @@ for b in "${backends[@]}"; do
   passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
   failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
 done
-if [[ -z $keep_reports ]]; then
-  echo
-  npx tsx scripts/parity-report.ts "$reports"/*.json
-  rm -rf "$reports"
-fi
+echo
+npx tsx scripts/parity-report.ts "$reports"/*.json
+rm -rf "$reports"
 echo
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
